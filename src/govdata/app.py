@@ -1,0 +1,48 @@
+"""The ASGI application: settings, database, middleware, error handlers, and each context's routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from govdata.config import Settings, get_settings
+from govdata.core.db import make_engine, make_session_factory
+from govdata.web import errors
+from govdata.web.middleware import BodyLimit, RequestContext
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+API_DESCRIPTION = """政务数据资源管理与汇聚共享平台 JSON API.
+
+People authenticate with a personal API token (`Authorization: Bearer gdp_…`); business systems with
+AppKey + HMAC-SM3 signed requests (docs/api-signing.md). Every error is RFC 9457 problem+json with a
+stable `code`; titles are Chinese, English with `Accept-Language: en`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="govdata", version="0.1.0", description=API_DESCRIPTION, docs_url="/api/docs",
+                  redoc_url=None, openapi_url="/openapi.json")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.sessions = make_session_factory(app.state.engine)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    errors.install(app)
+
+    from govdata.org import api as org_api
+    from govdata.org import views as org_views
+    from govdata.supervision import api as supervision_api
+    from govdata.supervision import views as supervision_views
+    from govdata.web import views as web_views
+
+    for router in (org_api.router, supervision_api.router, web_views.router, org_views.router,
+                   supervision_views.router):
+        app.include_router(router)
+    STATIC.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,158 @@
+"""The ``govdata`` command: set up, serve, load demo data, manage people and tokens, verify the audit log."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from govdata.config import get_settings
+
+app = typer.Typer(help="政务数据资源管理与汇聚共享平台 (govdata)", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    from govdata.core.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(get_settings().resolved_database_url))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]{message}[/red]")
+    raise typer.Exit(code)
+
+
+@app.command()
+def init() -> None:
+    """Create $GOVDATA_HOME and the database, and apply all migrations."""
+    from govdata.core.migrate import upgrade
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.resolved_secret_key  # noqa: B018 - create the key file once
+    upgrade(settings.resolved_database_url)
+    console.print(f"database ready: {settings.resolved_database_url}")
+
+
+@app.command()
+def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into a database with no departments.")
+         ) -> None:
+    """Load the demo city: regions, 20+ departments, responsible persons, one account per role."""
+    from govdata import demo as demo_module
+    from govdata.core.policy import ROLES
+
+    with _sessions()() as session:
+        if not demo_module.is_empty(session):
+            if if_empty:
+                console.print("demo data already present; accounts as listed in README.md")
+                return
+            _fail("the database already holds departments; demo data loads only into an empty one")
+        accounts = demo_module.load(session)
+        session.commit()
+    table = Table(title="演示账号 demo accounts")
+    for column in ("用户名", "密码", "角色", "部门"):
+        table.add_column(column)
+    from govdata.org.demo_data import DEPARTMENTS_BY_KEY
+
+    for a in accounts:
+        table.add_row(a["username"], a["password"], "、".join(ROLES[r][0] for r in a["roles"]),
+                      DEPARTMENTS_BY_KEY[a["department_key"]]["name"])
+    console.print(table)
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="Bind address (default $GOVDATA_HOST or 127.0.0.1)"),
+          port: int = typer.Option(None, help="Port (default $GOVDATA_PORT or 8000)")) -> None:
+    """Serve the platform with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    console.print(f"serving on http://{host or settings.host}:{port or settings.port}")
+    uvicorn.run("govdata.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                log_level="info")
+
+
+@app.command("departments")
+def departments() -> None:
+    """List departments: credit code and name."""
+    from sqlalchemy import select
+
+    from govdata.org.models import Department
+
+    with _sessions()() as session:
+        for d in session.scalars(select(Department).order_by(Department.id)):
+            console.print(f"{d.credit_code}  {d.name}")
+
+
+@user_app.command("create")
+def user_create(username: str, display_name: str = typer.Option(..., "--name"),
+                department: str = typer.Option(..., help="Department's unified social credit code"),
+                role: list[str] = typer.Option(..., "--role", help="Role id; repeat for several"),
+                password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
+    """Create a user account (audited as the platform operator)."""
+    from govdata.core.actor import platform_actor
+    from govdata.core.errors import DomainError
+    from govdata.org import service
+    from govdata.org.schemas import UserCreate
+
+    try:
+        with _sessions()() as session:
+            dept = service.department_by_credit_code(session, department)
+            user = service.create_user(session, platform_actor(), UserCreate(
+                username=username, display_name=display_name, department_id=dept.id, roles=role,  # type: ignore[arg-type]
+                password=password))
+            session.commit()
+            console.print(f"created user {user.username} (id {user.id}) in {dept.name}")
+    except DomainError as exc:
+        _fail(exc.message("zh"))
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@token_app.command("create")
+def token_create(username: str, name: str = typer.Option("cli", help="What the token is for"),
+                 days: int = typer.Option(90, help="Days until it expires")) -> None:
+    """Create a personal API token for USERNAME and print it once."""
+    from sqlalchemy import select
+
+    from govdata.org import service
+    from govdata.org.models import User
+    from govdata.org.schemas import TokenCreate
+    from govdata.org.signin import actor_for
+
+    with _sessions()() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            _fail(f"no active user named {username}")
+        assert user is not None
+        _, raw = service.create_token(session, actor_for(user, "cli"), TokenCreate(name=name, expires_days=days))
+        session.commit()
+    print(raw)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 and name the first bad entry when anything was altered."""
+    from govdata.core import audit
+
+    with _sessions()() as session:
+        result = audit.verify(session)
+    if result.ok:
+        console.print(f"audit chain intact: {result.checked} entries")
+        return
+    console.print(f"[red]audit chain BROKEN at entry {result.bad_seq}: {result.reason}[/red] "
+                  f"({result.checked} entries verified before it)")
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,52 @@
+"""Settings, read from the environment (prefix ``GOVDATA_``).
+
+Every setting is documented in README.md with its default; ``tests/test_docs.py`` keeps them in step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVDATA_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Folder for the SQLite database, secret key and files.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the control-plane database.")
+    secret_key: str | None = Field(default=None, description="Signing key for CSRF tokens and keyed hashes.")
+    session_idle_minutes: int = Field(default=30, description="A signed-in session ends after this idle time.")
+    session_max_hours: int = Field(default=12, description="A signed-in session ends after this time at most.")
+    lockout_failures: int = Field(default=5, description="Failed sign-ins that lock an account.")
+    lockout_window_minutes: int = Field(default=15, description="Window in which failures are counted.")
+    max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted (bytes).")
+    cookie_secure: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
+    host: str = Field(default="127.0.0.1", description="Address `govdata serve` binds to.")
+    port: int = Field(default=8000, description="Port `govdata serve` listens on.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'govdata.db').resolve()}"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in ``$GOVDATA_HOME/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

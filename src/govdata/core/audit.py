@@ -1,0 +1,192 @@
+"""The append-only, hash-chained audit log (SEC-2).
+
+Each entry carries who (actor, department), what (action, object, data content), why (purpose,
+approver), how (method, medium, client address), the result, and an SM3 hash over its own fields and the
+previous entry's hash. A single-row ``audit_head`` holds the last sequence number and hash; writers update
+it first, which takes a row lock on PostgreSQL and the write lock on SQLite, so concurrent writers queue
+and the chain stays one line. Database triggers refuse UPDATE and DELETE on entries.
+
+``verify`` walks the chain and names the first entry that was altered, removed, inserted or reordered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from govdata.core.actor import Actor
+from govdata.core.crypto import sm3_hex
+from govdata.core.db import Base, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditHead(Base):
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    time: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    system_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(60))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    approver: Mapped[str | None] = mapped_column(String(200))
+    data_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    method: Mapped[str] = mapped_column(String(16))
+    medium: Mapped[str | None] = mapped_column(String(16))
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(16), index=True)  # success | denied | failure
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+
+HASHED_FIELDS = (
+    "seq", "time", "actor_kind", "actor_name", "user_id", "system_id", "department_id", "action",
+    "object_type", "object_id", "purpose", "approver", "data_content", "method", "medium", "client_addr",
+    "request_id", "result", "detail",
+)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps({k: _canonical(fields.get(k)) for k in HASHED_FIELDS}, ensure_ascii=False,
+                         sort_keys=True, separators=(",", ":"), default=str)
+    return sm3_hex((prev_hash + "\n" + payload).encode("utf-8"))
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    result: str = "success",
+    detail: dict[str, Any] | None = None,
+    purpose: str | None = None,
+    approver: str | None = None,
+    data_content: dict[str, Any] | None = None,
+    medium: str | None = None,
+    department_id: int | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction; it commits or rolls back with the change it records."""
+    head_update = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if session.execute(head_update).rowcount == 0:  # type: ignore[attr-defined]
+        raise RuntimeError("audit_head row missing: run migrations")
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    now = utcnow()
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "time": now,
+        "actor_kind": actor.kind,
+        "actor_name": actor.name,
+        "user_id": actor.user_id,
+        "system_id": actor.system_id,
+        "department_id": department_id if department_id is not None else actor.department_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "purpose": purpose,
+        "approver": approver,
+        "data_content": data_content,
+        "method": actor.method,
+        "medium": medium,
+        "client_addr": actor.client_addr,
+        "request_id": actor.request_id,
+        "result": result,
+        "detail": _jsonable(detail),
+    }
+    digest = entry_hash(prev, fields)
+    entry = AuditEntry(**fields, prev_hash=prev, hash=digest)
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    session.flush()
+    return entry
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    reason: str | None = None
+
+
+def _entries(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        session.expunge_all()
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain in storage order; the first broken link is reported by sequence number."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for entry in _entries(session):
+        fields = {k: getattr(entry, k) for k in HASHED_FIELDS}
+        if entry.seq != expected_seq:
+            kind = "removed or reordered" if entry.seq > expected_seq else "inserted or reordered"
+            return VerifyResult(False, checked, entry.seq,
+                                f"expected sequence {expected_seq}, found {entry.seq} ({kind})")
+        if entry.prev_hash != prev:
+            return VerifyResult(False, checked, entry.seq, "previous-hash link broken (entry removed or inserted)")
+        if entry_hash(prev, fields) != entry.hash:
+            return VerifyResult(False, checked, entry.seq, "content does not match its hash (entry altered)")
+        prev = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return VerifyResult(False, checked, None, "audit head missing")
+    if head.seq != checked or head.hash != prev:
+        return VerifyResult(False, checked, checked + 1 if head.seq > checked else head.seq,
+                            f"head records {head.seq} entries ending {head.hash[:12]}…, chain has {checked} "
+                            "(entries removed from the end or head altered)")
+    return VerifyResult(True, checked)

@@ -1,0 +1,128 @@
+"""Domain errors and their RFC 9457 problem+json form.
+
+Every error has a stable ``code``; its title comes from ``MESSAGES`` in Chinese and English. Services
+raise these; the API turns them into problem+json and the UI shows the same message in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# code -> (HTTP status, Chinese title, English title)
+MESSAGES: dict[str, tuple[int, str, str]] = {
+    "validation_failed": (422, "提交的数据不符合要求", "The submitted data is invalid"),
+    "body_too_large": (413, "请求体过大", "Request body too large"),
+    "bad_request": (400, "请求格式错误", "Malformed request"),
+    "not_found": (404, "对象不存在", "Not found"),
+    "conflict": (409, "与现有数据冲突", "Conflicts with existing data"),
+    "duplicate": (409, "名称或编码已存在", "Name or code already exists"),
+    "forbidden": (403, "无权执行此操作", "You are not allowed to do this"),
+    "csrf_failed": (403, "表单已过期或来源不可信，请刷新页面后重试", "CSRF check failed; reload the page"),
+    "unauthenticated": (401, "请先登录", "Authentication required"),
+    "login_failed": (401, "用户名或密码错误", "Wrong username or password"),
+    "account_locked": (423, "登录失败次数过多，账号已临时锁定", "Too many failed sign-ins; account locked"),
+    "account_disabled": (403, "账号已停用", "Account disabled"),
+    "session_expired": (401, "会话已超时，请重新登录", "Session expired; sign in again"),
+    "token_invalid": (401, "访问令牌无效或已撤销", "API token invalid or revoked"),
+    "weak_password": (422, "密码不符合安全策略", "Password does not meet the policy"),
+    "invalid_credit_code": (422, "统一社会信用代码无效", "Invalid unified social credit code"),
+    "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
+    "internal_error": (500, "服务器内部错误", "Internal server error"),
+}
+
+
+@dataclass
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass
+class DomainError(Exception):
+    """An expected failure with a stable code. ``detail`` is Chinese; ``detail_en`` its English twin."""
+
+    code: str
+    detail: str | None = None
+    detail_en: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    status: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    # True when what the session wrote before the error must still be committed (e.g. the record of a
+    # failed sign-in); otherwise the unit of work rolls back.
+    keep_writes: bool = False
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.code, self.detail)
+        if self.status is None:
+            self.status = MESSAGES.get(self.code, (400, "", ""))[0]
+
+    def title(self, lang: str) -> str:
+        _, zh, en = MESSAGES.get(self.code, (400, self.code, self.code))
+        return en if lang == "en" else zh
+
+    def message(self, lang: str) -> str:
+        if lang == "en":
+            return self.detail_en or self.detail or self.title(lang)
+        return self.detail or self.title(lang)
+
+    def problem(self, lang: str, instance: str | None = None, request_id: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"urn:govdata:problem:{self.code}",
+            "title": self.title(lang),
+            "status": self.status,
+            "code": self.code,
+            "detail": self.message(lang),
+        }
+        if instance:
+            body["instance"] = instance
+        if request_id:
+            body["request_id"] = request_id
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str, key: object, what_en: str | None = None) -> None:
+        super().__init__("not_found", f"{what}不存在：{key}", f"{what_en or what} not found: {key}")
+
+
+class Conflict(DomainError):
+    def __init__(self, detail: str, detail_en: str | None = None, code: str = "conflict", **kw: Any) -> None:
+        super().__init__(code, detail, detail_en, **kw)
+
+
+class Forbidden(DomainError):
+    """Refused by policy. ``action`` names the rule that refused, for the audit entry."""
+
+    def __init__(self, action: str, detail: str | None = None, detail_en: str | None = None) -> None:
+        super().__init__("forbidden", detail, detail_en)
+        self.action = action
+
+
+class Unauthenticated(DomainError):
+    """Not signed in, or the credentials failed; what was recorded about the attempt is kept."""
+
+    def __init__(self, code: str = "unauthenticated", detail: str | None = None, **kw: Any) -> None:
+        super().__init__(code, detail, keep_writes=True, **kw)
+
+
+class Invalid(DomainError):
+    """Validation failure naming the fields at fault."""
+
+    def __init__(self, errors: list[FieldError], code: str = "validation_failed", detail: str | None = None,
+                 detail_en: str | None = None) -> None:
+        if detail is None:
+            detail = "；".join(f"{e.field}：{e.message}" for e in errors)
+        super().__init__(code, detail, detail_en, errors=errors)
+
+
+def invalid(field_name: str, message: str, code: str = "validation_failed", message_en: str | None = None) -> Invalid:
+    return Invalid([FieldError(field_name, code, message)], code=code,
+                   detail=f"{field_name}：{message}", detail_en=message_en and f"{field_name}: {message_en}")

@@ -1,0 +1,8 @@
+"""Import every context's models so that metadata (migrations, tests) sees all tables."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    import govdata.core.audit  # noqa: F401
+    import govdata.org.models  # noqa: F401

@@ -1,0 +1,189 @@
+"""The edge between HTTP and the services: who is calling, the unit of work, CSRF.
+
+A route or view opens a unit of work, resolves the actor, calls one service function and serialises the
+result. Domain errors roll the transaction back (unless they carry records that must be kept, like a
+failed sign-in); a policy refusal is then audited in a transaction of its own, so refused attempts are
+on record even though the change they attempted is not.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from fastapi import Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from govdata.config import Settings
+from govdata.core import audit
+from govdata.core.actor import Actor, anonymous
+from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
+from govdata.org import signin
+
+T = TypeVar("T")
+
+SESSION_COOKIE = "govdata_session"
+CSRF_COOKIE = "govdata_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def client_addr(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def anonymous_actor(request: Request, method: str) -> Actor:
+    return anonymous(client_addr(request), method, request_id(request))
+
+
+def audit_denial(request: Request, actor: Actor, exc: Forbidden) -> None:
+    """Record a refused attempt, in its own transaction."""
+    with request.app.state.sessions() as session:
+        audit.record(session, actor, exc.action, result="denied",
+                     detail={"code": exc.code, "path": request.url.path, "http_method": request.method})
+        session.commit()
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except DomainError as exc:
+        if exc.keep_writes:
+            session.commit()
+        else:
+            session.rollback()
+        if isinstance(exc, Forbidden):
+            actor = getattr(request.state, "actor", None) or anonymous_actor(request, "api")
+            audit_denial(request, actor, exc)
+        raise
+    except ValidationError as exc:
+        session.rollback()
+        raise invalid_from_pydantic(exc) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def invalid_from_pydantic(exc: ValidationError) -> Invalid:
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")) or "body"
+        errors.append(FieldError(loc, err["type"], translate_pydantic(err)))
+    return Invalid(errors)
+
+
+_PYDANTIC_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_too_short": "不能为空或过短",
+    "string_too_long": "超过长度上限",
+    "string_pattern_mismatch": "格式不正确",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为布尔值",
+    "literal_error": "取值不在允许范围内",
+    "value_error": "取值无效",
+    "string_type": "应为字符串",
+    "list_type": "应为列表",
+    "too_short": "至少需要一项",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "json_invalid": "JSON 格式错误",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+}
+
+
+def translate_pydantic(err: Any) -> str:
+    if err["type"] == "value_error":
+        message = str(err.get("ctx", {}).get("error", "")) or err["msg"]
+        return message.removeprefix("Value error, ")
+    zh = _PYDANTIC_ZH.get(err["type"])
+    return f"{zh}（{err['msg']}）" if zh else err["msg"]
+
+
+# --- who is calling ----------------------------------------------------------------------------------
+
+def _session_actor(request: Request, session: Session, method: str) -> Actor | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    user, web_session = signin.resolve_session(session, settings_of(request), raw)
+    return signin.actor_for(user, method, client_addr(request), request_id(request), web_session.id)
+
+
+def api_actor(request: Request, session: Session) -> Actor:
+    """Bearer personal token, or the browser session (then unsafe methods need the CSRF header)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = signin.resolve_token(session, header[7:].strip())
+        actor = signin.actor_for(user, "api", client_addr(request), request_id(request))
+    else:
+        maybe = _session_actor(request, session, "api")
+        if maybe is None:
+            raise Unauthenticated()
+        actor = maybe
+        if request.method in UNSAFE_METHODS:
+            check_csrf(request, request.headers.get(CSRF_HEADER))
+    request.state.actor = actor
+    return actor
+
+
+def ui_actor(request: Request, session: Session) -> Actor:
+    actor = _session_actor(request, session, "ui")
+    if actor is None:
+        raise Unauthenticated()
+    request.state.actor = actor
+    return actor
+
+
+def call(request: Request, fn: Callable[..., T], *args: Any, out: Callable[[T], Any] | None = None) -> Any:
+    """Run one service function for an API caller and serialise its result inside the transaction."""
+    with unit_of_work(request) as session:
+        actor = api_actor(request, session)
+        result = fn(session, actor, *args)
+        return out(result) if out else result
+
+
+# --- CSRF: a random cookie, and a form/header token that is that value signed with the secret key ------
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings_of(request).resolved_secret_key, salt="csrf")
+
+
+def csrf_token(request: Request) -> str:
+    value = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not value:
+        value = secrets.token_urlsafe(24)
+        request.state.new_csrf = value
+    return str(_serializer(request).dumps(value))
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted:
+        raise DomainError("csrf_failed")
+    try:
+        value = _serializer(request).loads(submitted, max_age=settings_of(request).session_max_hours * 3600)
+    except BadSignature as exc:
+        raise DomainError("csrf_failed") from exc
+    if not secrets.compare_digest(str(value), cookie):
+        raise DomainError("csrf_failed")

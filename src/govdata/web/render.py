@@ -1,0 +1,80 @@
+"""Server-rendered pages: one Jinja2 environment, the role-based navigation, and CSRF in every form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from govdata.core.actor import Actor
+from govdata.core.policy import ROLES, allowed
+from govdata.org import policy as org_policy
+from govdata.org.models import DEPARTMENT_KINDS, PERSON_ROLE_LABELS, REGION_LEVEL_LABELS
+from govdata.supervision import policy as supervision_policy
+from govdata.web.edge import CSRF_COOKIE, CSRF_FIELD, csrf_token, settings_of
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates")] + [
+    str(p) for p in sorted(PACKAGE.glob("*/templates")) if p.parent.name != "web"
+]
+templates = Jinja2Templates(directory=TEMPLATE_DIRS)
+templates.env.globals.update(ROLES=ROLES, DEPARTMENT_KINDS=DEPARTMENT_KINDS, PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
+                             REGION_LEVEL_LABELS=REGION_LEVEL_LABELS)
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return str(value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
+
+
+templates.env.filters["time"] = _fmt_time
+templates.env.filters["pretty"] = _pretty
+
+
+def navigation(actor: Actor | None) -> list[tuple[str, str]]:
+    """Menu entries the actor may use: (label, href). What the policy denies is not shown."""
+    if actor is None or not actor.is_authenticated:
+        return []
+    items = [("首页", "/")]
+    if allowed(actor, org_policy.list_departments):
+        items.append(("部门与责任人", "/departments"))
+    if allowed(actor, org_policy.list_users) and (actor.has("platform_admin", "supervisor", "security_regulator",
+                                                            "dept_manager")):
+        items.append(("用户", "/users"))
+    if allowed(actor, supervision_policy.search_audit):
+        items.append(("审计日志", "/audit"))
+    items.append(("访问令牌", "/me/tokens"))
+    return items
+
+
+def render(request: Request, template: str, actor: Actor | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    token = csrf_token(request)
+    ctx = {
+        "request": request,
+        "actor": actor,
+        "nav": navigation(actor),
+        "csrf_token": token,
+        "csrf_field": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
+        "allowed": lambda rule, obj=None: actor is not None and allowed(actor, rule, obj),
+        "org_policy": org_policy,
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax",
+                            secure=settings_of(request).cookie_secure)
+    return response
