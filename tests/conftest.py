@@ -29,15 +29,16 @@ from govdata.core.migrate import upgrade
 from govdata.org.demo_data import ACCOUNTS
 
 PG_URL = os.environ.get("GOVDATA_TEST_POSTGRES_URL")
-PG_SCHEMA = "govdata_test"
+PG_SCHEMA = f"govdata_test_{os.getpid()}"  # one per run, so concurrent runs do not collide
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORDS = {a["username"]: a["password"] for a in ACCOUNTS}
 
 
-def pg_url() -> str:
+def pg_url(schema: str = PG_SCHEMA) -> str:
+    """The PostgreSQL test URL with ``schema`` as the search path."""
     assert PG_URL
     sep = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
 @dataclass
@@ -90,7 +91,7 @@ class _PgTemplate:
 
 
 @pytest.fixture(scope="session")
-def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from govdata import demo
 
     root = tmp_path_factory.mktemp("templates")
@@ -114,7 +115,13 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         pg.snapshot("demo")
         pg.restore("empty")
         templates["postgresql"] = pg
-    return templates
+    yield templates
+    if PG_URL:
+        templates["postgresql"].engine.dispose()
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        admin.dispose()
 
 
 def _database(request: pytest.FixtureRequest, templates: dict[str, Any], tmp_path: Path, kind: str) -> Iterator[Database]:

@@ -26,7 +26,6 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "session_expired": (401, "会话已超时，请重新登录", "Session expired; sign in again"),
     "token_invalid": (401, "访问令牌无效或已撤销", "API token invalid or revoked"),
     "weak_password": (422, "密码不符合安全策略", "Password does not meet the policy"),
-    "invalid_credit_code": (422, "统一社会信用代码无效", "Invalid unified social credit code"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }
