@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from govdata.config import Settings, get_settings
 from govdata.core.db import make_engine, make_session_factory
 from govdata.web import errors
+from govdata.web.edge import capture_body
 from govdata.web.middleware import BodyLimit, RequestContext
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -25,10 +26,10 @@ stable `code`; titles are Chinese, English with `Accept-Language: en`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="govdata", version="0.1.0", description=API_DESCRIPTION, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/openapi.json")
+                  redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(capture_body)])
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
-    app.state.sessions = make_session_factory(app.state.engine)
+    app.state.sessions = make_session_factory(app.state.engine, settings)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
@@ -38,9 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.org import views as org_views
     from govdata.supervision import api as supervision_api
     from govdata.supervision import views as supervision_views
+    from govdata.systems import api as systems_api
+    from govdata.systems import views as systems_views
     from govdata.web import views as web_views
+    from govdata.workflow import api as workflow_api
+    from govdata.workflow import views as workflow_views
 
-    for router in (org_api.router, supervision_api.router, web_views.router, org_views.router,
+    for router in (org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
+                   web_views.router, org_views.router, systems_views.router, workflow_views.router,
                    supervision_views.router):
         app.include_router(router)
     STATIC.mkdir(parents=True, exist_ok=True)

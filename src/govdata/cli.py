@@ -13,9 +13,11 @@ from govdata.config import get_settings
 app = typer.Typer(help="政务数据资源管理与汇聚共享平台 (govdata)", no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+system_app = typer.Typer(help="Connected business systems.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(system_app, name="system")
 app.add_typer(audit_app, name="audit")
 console = Console()
 
@@ -23,7 +25,8 @@ console = Console()
 def _sessions():  # type: ignore[no-untyped-def]
     from govdata.core.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(get_settings().resolved_database_url))
+    settings = get_settings()
+    return make_session_factory(make_engine(settings.resolved_database_url), settings)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -91,6 +94,48 @@ def departments() -> None:
     with _sessions()() as session:
         for d in session.scalars(select(Department).order_by(Department.id)):
             console.print(f"{d.credit_code}  {d.name}")
+
+
+@system_app.command("create")
+def system_create(department: str = typer.Option(..., help="Department's unified social credit code"),
+                  name: str = typer.Option(..., help="System name"),
+                  grade: int = typer.Option(..., help="Level-protection (等保) grade, 1-4"),
+                  valid_until: str = typer.Option(..., help="Assessment valid until, YYYY-MM-DD"),
+                  purpose: str = typer.Option("由运维人员通过命令行登记", help="What the system is for"),
+                  owner: str = typer.Option("系统负责人", help="Owner's name"),
+                  phone: str = typer.Option("13800000000", help="Owner's phone"),
+                  zone: str = typer.Option("政务外网", help="Network zone"),
+                  assessor: str = typer.Option("命令行登记", help="Assessing organisation"),
+                  report: str = typer.Option("CLI", help="Assessment report number")) -> None:
+    """Register a business system, approve it as the platform operator, print AppKey and AppSecret once."""
+    import datetime as dt
+
+    from govdata.core.actor import platform_actor
+    from govdata.core.errors import DomainError
+    from govdata.org import service as org_service
+    from govdata.systems import service
+    from govdata.systems.schemas import SystemCreate
+    from govdata.workflow.schemas import Decision
+
+    actor = platform_actor()
+    try:
+        with _sessions()() as session:
+            dept = org_service.department_by_credit_code(session, department)
+            valid = dt.date.fromisoformat(valid_until)
+            system = service.register_system(session, actor, SystemCreate(
+                department_id=dept.id, name=name, purpose=purpose, owner_name=owner, owner_phone=phone,
+                network_zone=zone, security_grade=grade, assessor=assessor, assessment_report_no=report,  # type: ignore[arg-type]
+                assessment_date=min(service.today(), valid - dt.timedelta(days=1)), assessment_valid_until=valid))
+            service.decide_system(session, actor, system.id, Decision(transition="approve", reason="命令行登记"))
+            _, secret = service.reveal_secret(session, actor, system.id)
+            session.commit()
+            console.print(f"registered and approved system {system.name} (id {system.id}) for {dept.name}")
+            print(f"AppKey: {system.app_key}")
+            print(f"AppSecret: {secret}")
+    except DomainError as exc:
+        _fail(exc.message("zh"))
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @user_app.command("create")

@@ -6,3 +6,5 @@ from __future__ import annotations
 def load_all() -> None:
     import govdata.core.audit  # noqa: F401
     import govdata.org.models  # noqa: F401
+    import govdata.systems.models  # noqa: F401
+    import govdata.workflow.models  # noqa: F401

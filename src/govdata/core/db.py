@@ -82,5 +82,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, settings: Any = None) -> sessionmaker[Session]:
+    """Sessions that carry the settings (``settings_of``), so services reach configuration such as the
+    secret key without a second parameter."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={"settings": settings})
+
+
+def settings_of(session: Session) -> Any:
+    settings = session.info.get("settings")
+    if settings is None:
+        from govdata.config import get_settings
+
+        settings = get_settings()
+    return settings

@@ -26,6 +26,17 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "session_expired": (401, "会话已超时，请重新登录", "Session expired; sign in again"),
     "token_invalid": (401, "访问令牌无效或已撤销", "API token invalid or revoked"),
     "weak_password": (422, "密码不符合安全策略", "Password does not meet the policy"),
+    # signed calls of business systems (docs/api-signing.md)
+    "signature_missing": (401, "缺少签名请求头", "Signature headers missing"),
+    "signature_invalid": (401, "签名校验失败", "Signature does not match"),
+    "app_key_unknown": (401, "AppKey 不存在", "Unknown AppKey"),
+    "app_key_revoked": (401, "AppKey 已吊销", "AppKey revoked"),
+    "timestamp_invalid": (401, "时间戳格式错误", "Malformed timestamp"),
+    "timestamp_skewed": (401, "时间戳与服务器时间相差超过5分钟", "Timestamp more than 5 minutes off"),
+    "nonce_invalid": (401, "随机串格式错误", "Malformed nonce"),
+    "nonce_reused": (401, "随机串已使用（疑似重放）", "Nonce already used (replay)"),
+    "system_not_approved": (403, "应用系统未通过接入审核", "Business system not approved"),
+    "system_assessment_expired": (403, "应用系统等保测评已过期", "Security assessment expired"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }

@@ -29,8 +29,7 @@ import time
 from typing import Final
 from urllib.parse import quote, unquote_to_bytes
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import hmac as _crypto_hmac
+from govdata.core.crypto import hmac_sm3, sm3_hex
 
 __all__ = [
     "HEADER_APP_KEY",
@@ -88,13 +87,6 @@ _TIMESTAMP_RE = re.compile(r"[0-9]{1,16}", re.ASCII)
 _UNRESERVED = "-_.~"
 
 
-def sm3_hex(data: bytes) -> str:
-    """Lower-case hex SM3 digest (GB/T 32905-2016) of ``data``."""
-    digest = hashes.Hash(hashes.SM3())
-    digest.update(bytes(data))
-    return digest.finalize().hex()
-
-
 def _decode_component(raw: str) -> bytes:
     # application/x-www-form-urlencoded decoding, kept as bytes so that no input is lossy:
     # "+" means space, %XX is a byte. Invalid UTF-8 is preserved byte-for-byte.
@@ -146,9 +138,7 @@ def canonical_string(
 
 def sign(secret: str, canonical: str) -> str:
     """``Base64(HMAC-SM3(secret as UTF-8, canonical as UTF-8))`` with standard alphabet and padding."""
-    mac = _crypto_hmac.HMAC(secret.encode("utf-8"), hashes.SM3())
-    mac.update(canonical.encode("utf-8"))
-    return base64.b64encode(mac.finalize()).decode("ascii")
+    return base64.b64encode(hmac_sm3(secret.encode("utf-8"), canonical.encode("utf-8"))).decode("ascii")
 
 
 def verify(secret: str, canonical: str, signature: str) -> bool:

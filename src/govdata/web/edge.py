@@ -23,6 +23,7 @@ from govdata.core import audit
 from govdata.core.actor import Actor, anonymous
 from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
 from govdata.org import signin
+from govdata.systems import signin as systems_signin
 
 T = TypeVar("T")
 
@@ -130,10 +131,22 @@ def _session_actor(request: Request, session: Session, method: str) -> Actor | N
     return signin.actor_for(user, method, client_addr(request), request_id(request), web_session.id)
 
 
+async def capture_body(request: Request) -> None:
+    """Keep the raw body of signed calls: the signature covers its SM3 digest (an app-wide dependency)."""
+    if "x-app-key" in request.headers:
+        request.state.raw_body = await request.body()
+
+
 def api_actor(request: Request, session: Session) -> Actor:
-    """Bearer personal token, or the browser session (then unsafe methods need the CSRF header)."""
+    """A signed business system, a bearer personal token, or the browser session (then unsafe methods need
+    the CSRF header)."""
     header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
+    if "x-app-key" in request.headers:
+        scope_path = request.scope.get("raw_path") or request.url.path.encode()
+        actor = systems_signin.authenticate(
+            session, request.headers, request.method, scope_path.decode("latin-1").split("?", 1)[0],
+            request.url.query, getattr(request.state, "raw_body", b""), client_addr(request), request_id(request))
+    elif header.lower().startswith("bearer "):
         user = signin.resolve_token(session, header[7:].strip())
         actor = signin.actor_for(user, "api", client_addr(request), request_id(request))
     else:

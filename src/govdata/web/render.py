@@ -16,6 +16,8 @@ from govdata.core.policy import ROLES, allowed
 from govdata.org import policy as org_policy
 from govdata.org.models import DEPARTMENT_KINDS, PERSON_ROLE_LABELS, REGION_LEVEL_LABELS
 from govdata.supervision import policy as supervision_policy
+from govdata.systems import policy as systems_policy
+from govdata.workflow import policy as workflow_policy
 from govdata.web.edge import CSRF_COOKIE, CSRF_FIELD, csrf_token, settings_of
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -53,8 +55,12 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     if allowed(actor, org_policy.list_users) and (actor.has("platform_admin", "supervisor", "security_regulator",
                                                             "dept_manager")):
         items.append(("用户", "/users"))
+    if actor.kind == "user" and allowed(actor, systems_policy.list_systems):
+        items.append(("应用系统", "/systems"))
     if allowed(actor, supervision_policy.search_audit):
         items.append(("审计日志", "/audit"))
+    if allowed(actor, workflow_policy.set_calendar_day):
+        items.append(("工作日历", "/calendar"))
     items.append(("访问令牌", "/me/tokens"))
     return items
 
@@ -70,6 +76,8 @@ def render(request: Request, template: str, actor: Actor | None, status_code: in
         "csrf_field": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
         "allowed": lambda rule, obj=None: actor is not None and allowed(actor, rule, obj),
         "org_policy": org_policy,
+        "systems_policy": systems_policy,
+        "workflow_policy": workflow_policy,
         **context,
     }
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -25,6 +25,7 @@ from govdata.web.edge import (
 )
 from govdata.web.forms import page, read_form
 from govdata.web.render import render
+from govdata.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,7 +87,9 @@ def home(request: Request) -> Response:
     with page(request) as (session, actor):
         department = org_service.get_department(session, actor, actor.department_id)
         people = org_service.list_people(session, actor, department.id)
-        context: dict[str, Any] = {"department": department, "people": people}
+        inbox = workflow.inbox(session, actor)
+        context: dict[str, Any] = {"department": department, "people": people, "inbox": inbox,
+                                   "inbox_labels": {i.id: workflow.state_label(i) for i in inbox}}
         if allowed(actor, org_policy.summary):
             context["summary"] = org_service.summary(session, actor)
         if allowed(actor, supervision_policy.search_audit):

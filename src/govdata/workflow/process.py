@@ -1,0 +1,111 @@
+"""Process definitions: states, transitions, who may take each, required fields, deadlines in working days.
+
+A definition is data. ``workflow.service`` runs it: it checks the transition is open from the current
+state, that the actor may take it, that the required fields are there (a rejection always needs a
+reason), records the step and the audit entry, and computes the next state's deadline in working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from govdata.core.actor import Actor
+
+# (actor, item) -> may this actor take the transition on this item?
+Who = Callable[[Actor, "ItemView"], bool]
+
+
+class ItemView:
+    """What a permission check sees of an item (kept minimal, so definitions stay independent of the ORM)."""
+
+    def __init__(self, owner_department_id: int, holder_role: str | None, holder_department_id: int | None):
+        self.owner_department_id = owner_department_id
+        self.holder_role = holder_role
+        self.holder_department_id = holder_department_id
+
+
+def holder(actor: Actor, item: ItemView) -> bool:
+    """The default: the actor holds the state's role, in the holding department (or any, when none is set)."""
+    if item.holder_role is None or not actor.has(item.holder_role):
+        return False
+    return item.holder_department_id is None or item.holder_department_id == actor.department_id
+
+
+def owner_manager(actor: Actor, item: ItemView) -> bool:
+    """A data manager of the department that owns the item (the requester)."""
+    return actor.has("dept_manager") and actor.department_id == item.owner_department_id
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str
+    holder_role: str | None = None
+    # "owner": the item's own department; None: any department (e.g. the one big data center)
+    holder_scope: str | None = None
+    deadline_workdays: int | None = None
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    who: Who = holder
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    label: str
+    initial: str
+    states: dict[str, State]
+    transitions: tuple[Transition, ...]
+    fields: dict[str, str] = field(default_factory=dict)  # required-field name -> Chinese label
+
+    def transition(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def open_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+
+REGISTRY: dict[str, Process] = {}
+
+
+def register(process: Process) -> Process:
+    for t in process.transitions:
+        assert t.target in process.states, (process.name, t.name)
+        assert all(s in process.states for s in t.sources), (process.name, t.name)
+        if t.name == "reject":
+            assert "reason" in t.requires, "a rejection always needs a reason"
+    REGISTRY[process.name] = process
+    return process
+
+
+# --- the processes of the platform ---------------------------------------------------------------
+
+SYSTEM_REGISTRATION = register(Process(
+    name="system_registration",
+    label="应用系统接入审批",
+    initial="pending_review",
+    states={
+        "pending_review": State("pending_review", "待大数据中心审核", holder_role="platform_admin",
+                                deadline_workdays=5),
+        "rejected": State("rejected", "已退回，待部门修改", holder_role="dept_manager", holder_scope="owner",
+                          deadline_workdays=10),
+        "approved": State("approved", "已通过", final=True),
+        "withdrawn": State("withdrawn", "已撤回", final=True),
+    },
+    transitions=(
+        Transition("approve", "通过", ("pending_review",), "approved"),
+        Transition("reject", "退回", ("pending_review",), "rejected", requires=("reason",)),
+        Transition("resubmit", "重新提交", ("rejected",), "pending_review", who=owner_manager),
+        Transition("withdraw", "撤回", ("pending_review", "rejected"), "withdrawn", who=owner_manager,
+                   requires=("reason",)),
+    ),
+))
