@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from govdata.config import Settings, get_settings
 from govdata.core.db import make_engine, make_session_factory
 from govdata.web import errors
-from govdata.web.edge import capture_body
+from govdata.web.edge import authenticate_api
 from govdata.web.middleware import BodyLimit, RequestContext
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -26,7 +26,7 @@ stable `code`; titles are Chinese, English with `Accept-Language: en`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="govdata", version="0.1.0", description=API_DESCRIPTION, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(capture_body)])
+                  redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)])
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.sessions = make_session_factory(app.state.engine, settings)

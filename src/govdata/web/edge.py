@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -131,10 +132,20 @@ def _session_actor(request: Request, session: Session, method: str) -> Actor | N
     return signin.actor_for(user, method, client_addr(request), request_id(request), web_session.id)
 
 
-async def capture_body(request: Request) -> None:
-    """Keep the raw body of signed calls: the signature covers its SM3 digest (an app-wide dependency)."""
+async def authenticate_api(request: Request) -> None:
+    """App-wide dependency: who is calling an /api/ route, decided before the body is even validated, so an
+    unauthenticated caller learns nothing from validation errors. Resolved in its own short transaction
+    (session touch, nonce claim, audited refusals) and kept on ``request.state.actor`` for the route."""
+    if not request.url.path.startswith("/api/"):
+        return
     if "x-app-key" in request.headers:
-        request.state.raw_body = await request.body()
+        request.state.raw_body = await request.body()  # the signature covers its SM3 digest
+
+    def resolve() -> None:
+        with unit_of_work(request) as session:
+            api_actor(request, session)
+
+    await run_in_threadpool(resolve)
 
 
 def api_actor(request: Request, session: Session) -> Actor:
@@ -171,7 +182,7 @@ def ui_actor(request: Request, session: Session) -> Actor:
 def call(request: Request, fn: Callable[..., T], *args: Any, out: Callable[[T], Any] | None = None) -> Any:
     """Run one service function for an API caller and serialise its result inside the transaction."""
     with unit_of_work(request) as session:
-        actor = api_actor(request, session)
+        actor = getattr(request.state, "actor", None) or api_actor(request, session)
         result = fn(session, actor, *args)
         return out(result) if out else result
 
