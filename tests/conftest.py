@@ -30,6 +30,8 @@ from govdata.org.demo_data import ACCOUNTS
 
 PG_URL = os.environ.get("GOVDATA_TEST_POSTGRES_URL")
 PG_SCHEMA = f"govdata_test_{os.getpid()}"  # one per run, so concurrent runs do not collide
+TEST_SECRET = "test-secret-key"
+TEST_SETTINGS = Settings(secret_key=TEST_SECRET)
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORDS = {a["username"]: a["password"] for a in ACCOUNTS}
 
@@ -136,7 +138,7 @@ def _database(request: pytest.FixtureRequest, templates: dict[str, Any], tmp_pat
         pg.restore(kind)
         url = pg.url
         engine = make_engine(url)
-    yield Database(backend, url, engine, make_session_factory(engine))
+    yield Database(backend, url, engine, make_session_factory(engine, TEST_SETTINGS))
     engine.dispose()
 
 
@@ -153,7 +155,7 @@ def demo_db(request: pytest.FixtureRequest, _templates: dict[str, Any], tmp_path
 
 
 def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=database.url, secret_key="test-secret-key", **overrides)
+    return Settings(home=tmp_path / "home", database_url=database.url, secret_key=TEST_SECRET, **overrides)
 
 
 @pytest.fixture
