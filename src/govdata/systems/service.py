@@ -158,6 +158,12 @@ def _current_secret(session: Session, system: BusinessSystem) -> SystemSecret | 
                           .order_by(SystemSecret.id.desc()))
 
 
+def secret_waiting(session: Session, system: BusinessSystem) -> bool:
+    """Whether the current secret has not been shown yet (for the page, after ``get_system`` authorized)."""
+    secret = _current_secret(session, system)
+    return secret is not None and secret.revealed_at is None
+
+
 def reveal_secret(session: Session, actor: Actor, system_id: int) -> tuple[BusinessSystem, str]:
     """Show the approved system's secret to its department's manager, once."""
     from govdata.core.crypto import decrypt_field

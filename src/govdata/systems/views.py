@@ -71,6 +71,7 @@ def _detail(request: Request, system_id: int, status_code: int = 200, **extra: A
                       steps=steps, state_label=workflow.state_label(item) if item else None,
                       transitions=workflow.open_transitions(actor, item) if item else [],
                       statuses=SYSTEM_STATUSES, days_left=service.assessment_days_left(system),
+                      secret_waiting=service.secret_waiting(session, system),
                       warn_days=service.EXPIRY_WARNING_DAYS, saved=request.query_params.get("saved"), **extra)
 
 
