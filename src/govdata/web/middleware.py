@@ -62,20 +62,30 @@ class BodyLimit:
             return
         received = 0
         started = False
+        exceeded = False  # the limit was hit while the app read the body
+        replaced = False  # so the app's own answer to the failed read was swapped for the 413
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _TooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
             if message["type"] == "http.response.start":
+                if exceeded and not started:
+                    # FastAPI turns a failed body read into its own 400 "error parsing the body": answer 413
+                    started = replaced = True
+                    await self._refuse(send, lang)
+                    return
                 started = True
+            elif replaced:
+                return
             await send(message)
 
         try:
