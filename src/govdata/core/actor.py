@@ -17,6 +17,11 @@ class Actor:
     client_addr: str | None = None
     request_id: str | None = None
     session_id: int | None = None
+    display_name: str | None = None  # a person's name for screens; ``name`` (the username) is what audits
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -224,6 +224,10 @@ def set_person(session: Session, actor: Actor, department_id: int, role: str,
         DepartmentPerson.department_id == department.id, DepartmentPerson.role == role,
         DepartmentPerson.ended_at.is_(None)).with_for_update()).all()
     before = [snapshot(p, PERSON_FIELDS) for p in current]
+    wanted = {"role": role, "name": payload.name, "title": payload.title, "phone": payload.phone,
+              "email": payload.email}
+    if len(current) == 1 and before[0] == wanted:
+        return current[0]  # the same person again: nothing changes, nothing to record
     for person in current:
         person.ended_at = now
         person.ended_by = actor.name

@@ -29,7 +29,7 @@ def actor_for(user: User, method: str, client_addr: str | None = None, request_i
               session_id: int | None = None) -> Actor:
     return Actor(kind="user", name=user.username, user_id=user.id, department_id=user.department_id,
                  roles=frozenset(user.roles), method=method, client_addr=client_addr, request_id=request_id,
-                 session_id=session_id)
+                 session_id=session_id, display_name=user.display_name)
 
 
 def _failures_in_window(session: Session, username: str, settings: Settings) -> int:

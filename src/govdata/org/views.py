@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govdata.core.errors import DomainError
-from govdata.core.i18n import pick_language
 from govdata.org import service
 from govdata.org.schemas import (
     ContactEnd,
@@ -19,15 +18,10 @@ from govdata.org.schemas import (
     UserCreate,
     UserFilter,
 )
-from govdata.web.forms import page, read_form
+from govdata.web.forms import form_errors, page, read_form
 from govdata.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _errors(request: Request, exc: DomainError) -> dict[str, Any]:
-    lang = pick_language(request.headers.get("accept-language"))
-    return {"error": exc.message(lang), "field_errors": {e.field: e.message for e in exc.errors}}
 
 
 @router.get("/departments")
@@ -66,7 +60,7 @@ async def _department_action(request: Request, department_id: int, action: Any, 
             action(session, actor, data)
     except DomainError as exc:
         return _department_page(request, department_id, status_code=exc.status or 400,
-                                form_name=form_name, form=data, **_errors(request, exc))
+                                form_name=form_name, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/departments/{department_id}?saved={form_name}", status_code=303)
 
 
@@ -127,7 +121,7 @@ async def create_user_form(request: Request) -> Response:
             user = service.create_user(session, actor, UserCreate.model_validate(data))
             username = user.username
     except DomainError as exc:
-        return _users_page(request, status_code=exc.status or 400, form=data, **_errors(request, exc))
+        return _users_page(request, status_code=exc.status or 400, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/users?created={username}", status_code=303)
 
 
@@ -146,7 +140,7 @@ async def create_token_form(request: Request) -> Response:
     except DomainError as exc:
         with page(request) as (session, actor):
             return render(request, "org/tokens.html", actor, status_code=exc.status or 400,
-                          tokens=service.list_tokens(session, actor), form=data, **_errors(request, exc))
+                          tokens=service.list_tokens(session, actor), form=data, **form_errors(request, exc))
     with page(request) as (session, actor):
         return render(request, "org/tokens.html", actor, tokens=service.list_tokens(session, actor), new_token=raw)
 

@@ -8,23 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govdata.core.errors import DomainError
-from govdata.core.i18n import pick_language
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
 from govdata.systems import service
 from govdata.systems.models import NETWORK_ZONES, SYSTEM_STATUSES
 from govdata.systems.schemas import RevokeRequest, SystemCreate, SystemFilter, SystemUpdate
-from govdata.web.forms import page, read_form
+from govdata.web.forms import form_errors, page, read_form
 from govdata.web.render import render
 from govdata.workflow import service as workflow
 from govdata.workflow.schemas import Decision
 
 router = APIRouter(include_in_schema=False)
-
-
-def _errors(request: Request, exc: DomainError) -> dict[str, Any]:
-    lang = pick_language(request.headers.get("accept-language"))
-    return {"error": exc.message(lang), "field_errors": {e.field: e.message for e in exc.errors}}
 
 
 @router.get("/systems")
@@ -58,7 +52,7 @@ async def register_system_form(request: Request) -> Response:
         with page(request) as (session, actor):
             system_id = service.register_system(session, actor, SystemCreate.model_validate(data)).id
     except DomainError as exc:
-        return _form_page(request, status_code=exc.status or 400, form=data, **_errors(request, exc))
+        return _form_page(request, status_code=exc.status or 400, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/systems/{system_id}?saved=registered", status_code=303)
 
 
@@ -97,7 +91,7 @@ async def update_system_form(request: Request, system_id: int) -> Response:
     except DomainError as exc:
         with page(request) as (session, actor):
             system = service.get_system(session, actor, system_id)
-        return _form_page(request, status_code=exc.status or 400, system=system, form=data, **_errors(request, exc))
+        return _form_page(request, status_code=exc.status or 400, system=system, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/systems/{system_id}?saved=updated", status_code=303)
 
 
@@ -108,7 +102,7 @@ async def decide_system_form(request: Request, system_id: int) -> Response:
         with page(request) as (session, actor):
             service.decide_system(session, actor, system_id, Decision.model_validate(data))
     except DomainError as exc:
-        return _detail(request, system_id, status_code=exc.status or 400, form=data, **_errors(request, exc))
+        return _detail(request, system_id, status_code=exc.status or 400, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/systems/{system_id}?saved={data.get('transition', '')}", status_code=303)
 
 
@@ -119,7 +113,7 @@ async def reveal_secret_form(request: Request, system_id: int) -> Response:
         with page(request) as (session, actor):
             system, raw = service.reveal_secret(session, actor, system_id)
     except DomainError as exc:
-        return _detail(request, system_id, status_code=exc.status or 400, **_errors(request, exc))
+        return _detail(request, system_id, status_code=exc.status or 400, **form_errors(request, exc))
     return _detail(request, system_id, credentials={"app_key": system.app_key, "app_secret": raw})
 
 
@@ -130,7 +124,7 @@ async def rotate_secret_form(request: Request, system_id: int) -> Response:
         with page(request) as (session, actor):
             system, raw, until = service.rotate_secret(session, actor, system_id)
     except DomainError as exc:
-        return _detail(request, system_id, status_code=exc.status or 400, **_errors(request, exc))
+        return _detail(request, system_id, status_code=exc.status or 400, **form_errors(request, exc))
     return _detail(request, system_id, credentials={"app_key": system.app_key, "app_secret": raw,
                                                     "previous_valid_until": until})
 
@@ -142,5 +136,5 @@ async def revoke_system_form(request: Request, system_id: int) -> Response:
         with page(request) as (session, actor):
             service.revoke_system(session, actor, system_id, RevokeRequest.model_validate(data))
     except DomainError as exc:
-        return _detail(request, system_id, status_code=exc.status or 400, form=data, **_errors(request, exc))
+        return _detail(request, system_id, status_code=exc.status or 400, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/systems/{system_id}?saved=revoked", status_code=303)

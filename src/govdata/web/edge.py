@@ -117,6 +117,8 @@ _PYDANTIC_ZH = {
 def translate_pydantic(err: Any) -> str:
     if err["type"] == "value_error":
         message = str(err.get("ctx", {}).get("error", "")) or err["msg"]
+        if "email address" in message:
+            return "电子邮箱格式不正确"
         return message.removeprefix("Value error, ")
     zh = _PYDANTIC_ZH.get(err["type"])
     return f"{zh}（{err['msg']}）" if zh else err["msg"]

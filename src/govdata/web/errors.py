@@ -36,7 +36,7 @@ def problem_response(request: Request, error: DomainError) -> Response:
     from govdata.web.render import render
 
     actor = getattr(request.state, "actor", None)
-    return render(request, "web/error.html", actor, status_code=error.status or 400, error=error,
+    return render(request, "web/error.html", actor, status_code=error.status or 400, problem=error,
                   message=error.message(lang), title=error.title(lang))
 
 

@@ -10,6 +10,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from govdata.core.actor import Actor
+from govdata.core.errors import DomainError
+from govdata.core.i18n import pick_language
 from govdata.web.edge import CSRF_FIELD, check_csrf, ui_actor, unit_of_work
 
 
@@ -18,6 +20,16 @@ def page(request: Request) -> Iterator[tuple[Session, Actor]]:
     """A unit of work for a signed-in page; redirects to sign-in (via the error handler) otherwise."""
     with unit_of_work(request) as session:
         yield session, ui_actor(request, session)
+
+
+def form_errors(request: Request, exc: DomainError) -> dict[str, Any]:
+    """Template context for an error shown in place: an alert, and each field's message beside the field."""
+    lang = pick_language(request.headers.get("accept-language"))
+    if exc.errors:
+        alert = exc.title(lang) + "：" + "；".join(dict.fromkeys(e.message for e in exc.errors))
+    else:
+        alert = exc.message(lang)
+    return {"error": alert, "field_errors": {e.field: e.message for e in exc.errors}}
 
 
 async def read_form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, Any]:

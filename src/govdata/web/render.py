@@ -25,7 +25,9 @@ TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates")] + [
     str(p) for p in sorted(PACKAGE.glob("*/templates")) if p.parent.name != "web"
 ]
 templates = Jinja2Templates(directory=TEMPLATE_DIRS)
-templates.env.globals.update(ROLES=ROLES, DEPARTMENT_KINDS=DEPARTMENT_KINDS, PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
+RESULT_LABELS = {"success": "成功", "denied": "拒绝", "failure": "失败"}
+METHOD_LABELS = {"ui": "网页", "api": "接口", "cli": "命令行", "job": "后台任务"}
+templates.env.globals.update(RESULT_LABELS=RESULT_LABELS, METHOD_LABELS=METHOD_LABELS, ROLES=ROLES, DEPARTMENT_KINDS=DEPARTMENT_KINDS, PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
                              REGION_LEVEL_LABELS=REGION_LEVEL_LABELS)
 
 
