@@ -167,6 +167,11 @@ def test_signed_calls_are_audited_with_the_system_as_actor(client):
                                                         AuditEntry.result == "denied"))
     assert entry is not None and entry.actor_kind == "system" and entry.system_id == creds["id"]
     assert entry.department_id is not None
+    with client.db.session() as session:
+        calls = session.scalars(select(AuditEntry).where(AuditEntry.action == "auth.signed_call",
+                                                         AuditEntry.result == "success")).all()
+    assert [c.detail["path"] for c in calls] == ["/api/v1/whoami", "/api/v1/regions"]
+    assert all(c.system_id == creds["id"] and c.department_id == entry.department_id for c in calls)
 
 
 def test_redis_nonce_store(client, monkeypatch):

@@ -11,12 +11,16 @@ from govdata.core.errors import DomainError
 from govdata.org import service
 from govdata.org.schemas import (
     ContactEnd,
+    DepartmentCreate,
     DepartmentFilter,
     DepartmentUpdate,
+    PasswordChange,
     PersonSet,
+    RegionCreate,
     TokenCreate,
     UserCreate,
     UserFilter,
+    UserUpdate,
 )
 from govdata.web.forms import form_errors, page, read_form
 from govdata.web.render import render
@@ -27,13 +31,44 @@ router = APIRouter(include_in_schema=False)
 @router.get("/departments")
 def departments_page(request: Request, q: str | None = None, region_code: str | None = None,
                      kind: str | None = None) -> Response:
+    return _departments_page(request, q, region_code, kind)
+
+
+def _departments_page(request: Request, q: str | None = None, region_code: str | None = None,
+                      kind: str | None = None, status_code: int = 200, **extra: Any) -> Response:
     with page(request) as (session, actor):
         filt = DepartmentFilter.model_validate({k: v for k, v in {"q": q, "region_code": region_code,
                                                                    "kind": kind, "limit": 500}.items() if v})
         rows, total = service.list_departments(session, actor, filt)
         regions = service.list_regions(session, actor)
         template = "org/_department_rows.html" if request.headers.get("hx-request") else "org/departments.html"
-        return render(request, template, actor, rows=rows, total=total, regions=regions, filt=filt)
+        return render(request, template, actor, status_code=status_code, rows=rows, total=total, regions=regions,
+                      filt=filt, created=request.query_params.get("created"), **extra)
+
+
+@router.post("/departments")
+async def create_department_form(request: Request) -> Response:
+    data = await read_form(request)
+    try:
+        with page(request) as (session, actor):
+            department_id = service.create_department(session, actor, DepartmentCreate.model_validate(data)).id
+    except DomainError as exc:
+        return _departments_page(request, status_code=exc.status or 400, form=data, form_name="department",
+                                **form_errors(request, exc))
+    return RedirectResponse(f"/departments/{department_id}?saved=department", status_code=303)
+
+
+@router.post("/regions")
+async def create_region_form(request: Request) -> Response:
+    data = await read_form(request)
+    try:
+        with page(request) as (session, actor):
+            region = service.create_region(session, actor, RegionCreate.model_validate(data))
+            name = region.name
+    except DomainError as exc:
+        return _departments_page(request, status_code=exc.status or 400, form=data, form_name="region",
+                                **form_errors(request, exc))
+    return RedirectResponse(f"/departments?created={name}", status_code=303)
 
 
 def _department_page(request: Request, department_id: int, status_code: int = 200, **extra: Any) -> Response:
@@ -123,6 +158,54 @@ async def create_user_form(request: Request) -> Response:
     except DomainError as exc:
         return _users_page(request, status_code=exc.status or 400, form=data, **form_errors(request, exc))
     return RedirectResponse(f"/users?created={username}", status_code=303)
+
+
+def _user_page(request: Request, user_id: int, status_code: int = 200, **extra: Any) -> Response:
+    with page(request) as (session, actor):
+        user = service.get_user(session, actor, user_id)
+        return render(request, "org/user.html", actor, status_code=status_code, user=user,
+                      saved=request.query_params.get("saved"), **extra)
+
+
+@router.get("/users/{user_id}")
+def user_page(request: Request, user_id: int) -> Response:
+    return _user_page(request, user_id)
+
+
+@router.post("/users/{user_id}")
+async def update_user_form(request: Request, user_id: int) -> Response:
+    data = await read_form(request, lists=("roles",))
+    data["active"] = data.get("active") == "true"
+    data.setdefault("roles", [])
+    try:
+        with page(request) as (session, actor):
+            service.update_user(session, actor, user_id, UserUpdate.model_validate(data))
+    except DomainError as exc:
+        return _user_page(request, user_id, status_code=exc.status or 400, form=data, **form_errors(request, exc))
+    return RedirectResponse(f"/users/{user_id}?saved=1", status_code=303)
+
+
+def _me_page(request: Request, status_code: int = 200, **extra: Any) -> Response:
+    with page(request) as (session, actor):
+        user = service.get_user(session, actor, actor.user_id or 0)
+        return render(request, "org/me.html", actor, status_code=status_code, user=user,
+                      saved=request.query_params.get("saved"), **extra)
+
+
+@router.get("/me")
+def me_page(request: Request) -> Response:
+    return _me_page(request)
+
+
+@router.post("/me/password")
+async def change_password_form(request: Request) -> Response:
+    data = await read_form(request)
+    try:
+        with page(request) as (session, actor):
+            service.change_password(session, actor, PasswordChange.model_validate(data))
+    except DomainError as exc:
+        return _me_page(request, status_code=exc.status or 400, **form_errors(request, exc))
+    return RedirectResponse("/me?saved=password", status_code=303)
 
 
 @router.get("/me/tokens")

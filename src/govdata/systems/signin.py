@@ -129,4 +129,7 @@ def authenticate(session: Session, headers: Mapping[str, str], method: str, raw_
         raise refuse("system_assessment_expired", system)
     end_user = headers.get(signing.HEADER_END_USER.lower())
     actor = system_actor(system, client_addr, request_id, end_user[:64] if end_user else None)
+    audit.record(session, actor, "auth.signed_call", object_type="business_system", object_id=system.id,
+                 detail={"http_method": method, "path": raw_path, "query": query or None,
+                         "end_user": end_user[:64] if end_user else None})
     return actor

@@ -63,7 +63,7 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
         items.append(("审计日志", "/audit"))
     if allowed(actor, workflow_policy.set_calendar_day):
         items.append(("工作日历", "/calendar"))
-    items.append(("访问令牌", "/me/tokens"))
+    items.append(("我的账号", "/me"))
     return items
 
 
