@@ -43,7 +43,7 @@ def sign_out(page: Page) -> None:
 
 
 def assessment_section(page: Page) -> Locator:
-    """The 等保 block of the form: its labels (测评机构, 测评日期) repeat in the 功能性能测评 block below."""
+    """The 等保 block of the form."""
     return page.locator("h2", has_text="网络安全等级保护测评").locator("xpath=following-sibling::div[1]")
 
 
@@ -67,9 +67,9 @@ def register(page: Page) -> None:
     page.get_by_label("负责人电话", exact=True).fill(SYSTEM["owner_phone"])
     section = assessment_section(page)
     expect(section.get_by_label("等保级别")).to_have_value("3")  # the default, left as is
-    section.get_by_label("测评机构", exact=True).fill(SYSTEM["assessor"])
+    section.get_by_label("等保测评机构", exact=True).fill(SYSTEM["assessor"])
     section.get_by_label("测评报告编号", exact=True).fill(SYSTEM["report_no"])
-    section.get_by_label("测评日期", exact=True).fill((TODAY - dt.timedelta(days=100)).isoformat())
+    section.get_by_label("等保测评日期", exact=True).fill((TODAY - dt.timedelta(days=100)).isoformat())
     section.get_by_label("测评有效期至", exact=True).fill((TODAY + dt.timedelta(days=365)).isoformat())
     page.get_by_role("button", name="提交审核").click()
 
@@ -172,7 +172,7 @@ def test_system_registration_approval_credentials_and_signed_calls(page: Page, l
     expect(page).to_have_url(re.compile(re.escape(system_url) + r"/edit$"))
     section = assessment_section(page)
     expect(section.get_by_label("测评报告编号", exact=True)).to_have_value(SYSTEM["report_no"])
-    section.get_by_label("测评日期", exact=True).fill((TODAY - dt.timedelta(days=730)).isoformat())
+    section.get_by_label("等保测评日期", exact=True).fill((TODAY - dt.timedelta(days=730)).isoformat())
     section.get_by_label("测评有效期至", exact=True).fill((TODAY - dt.timedelta(days=1)).isoformat())
     page.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(re.escape(system_url) + r"\?saved=updated$"))

@@ -121,7 +121,7 @@ def translate_pydantic(err: Any) -> str:
             return "电子邮箱格式不正确"
         return message.removeprefix("Value error, ")
     zh = _PYDANTIC_ZH.get(err["type"])
-    return f"{zh}（{err['msg']}）" if zh else err["msg"]
+    return zh or err["msg"]
 
 
 # --- who is calling ----------------------------------------------------------------------------------

@@ -109,3 +109,41 @@ SYSTEM_REGISTRATION = register(Process(
                    requires=("reason",)),
     ),
 ))
+
+CATALOG_REVIEW = register(Process(
+    name="catalog_review",
+    label="目录登记审核",
+    initial="confidentiality_review",
+    states={
+        "confidentiality_review": State("confidentiality_review", "待本部门保密审查", holder_role="dept_reviewer",
+                                        holder_scope="owner", deadline_workdays=5),
+        "center_review": State("center_review", "待大数据中心审核", holder_role="platform_admin",
+                               deadline_workdays=5),
+        "returned": State("returned", "已退回，待部门修改", holder_role="dept_manager", holder_scope="owner",
+                          deadline_workdays=10),
+        "published": State("published", "已发布", final=True),
+        "abandoned": State("abandoned", "已放弃", final=True),
+    },
+    transitions=(
+        Transition("pass", "保密审查通过", ("confidentiality_review",), "center_review"),
+        Transition("approve", "审核通过并发布", ("center_review",), "published"),
+        Transition("reject", "退回", ("confidentiality_review", "center_review"), "returned", requires=("reason",)),
+        Transition("resubmit", "修改后重新提交", ("returned",), "confidentiality_review", who=owner_manager),
+        Transition("abandon", "放弃本次变更", ("returned",), "abandoned", who=owner_manager, requires=("reason",)),
+    ),
+))
+
+CATALOG_WITHDRAWAL = register(Process(
+    name="catalog_withdrawal",
+    label="目录撤销审批",
+    initial="pending",
+    states={
+        "pending": State("pending", "待大数据中心审批撤销", holder_role="platform_admin", deadline_workdays=5),
+        "approved": State("approved", "已撤销", final=True),
+        "rejected": State("rejected", "撤销申请未通过", final=True),
+    },
+    transitions=(
+        Transition("approve", "同意撤销", ("pending",), "approved"),
+        Transition("reject", "不同意", ("pending",), "rejected", requires=("reason",)),
+    ),
+))
