@@ -6,7 +6,6 @@ import sys
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from govdata.config import get_settings
 
@@ -61,15 +60,12 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into
             _fail("the database already holds departments; demo data loads only into an empty one")
         accounts = demo_module.load(session)
         session.commit()
-    table = Table(title="演示账号 demo accounts")
-    for column in ("用户名", "密码", "角色", "部门"):
-        table.add_column(column)
     from govdata.org.demo_data import DEPARTMENTS_BY_KEY
 
+    console.print("演示账号 demo accounts (username / password / role / department):")
     for a in accounts:
-        table.add_row(a["username"], a["password"], "、".join(ROLES[r][0] for r in a["roles"]),
-                      DEPARTMENTS_BY_KEY[a["department_key"]]["name"])
-    console.print(table)
+        roles = "、".join(ROLES[r][0] for r in a["roles"])
+        print(f"  {a['username']:<14} {a['password']:<18} {roles}  {DEPARTMENTS_BY_KEY[a['department_key']]['name']}")
 
 
 @app.command()
