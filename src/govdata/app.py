@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     errors.install(app)
 
+    from govdata.catalog import api as catalog_api
     from govdata.org import api as org_api
     from govdata.org import views as org_views
     from govdata.supervision import api as supervision_api
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.workflow import api as workflow_api
     from govdata.workflow import views as workflow_views
 
-    for router in (org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
+    for router in (catalog_api.router, org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
                    web_views.router, org_views.router, systems_views.router, workflow_views.router,
                    supervision_views.router):
         app.include_router(router)

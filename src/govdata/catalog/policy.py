@@ -30,6 +30,15 @@ def get_resource(actor: Actor, obj: Any = None) -> bool:
         or actor.has(*OVERSIGHT_ROLES)
 
 
+def draft_for(actor: Actor, obj: Any = None) -> bool:
+    """A draft (or a version under review) is seen by its department and the overseers only."""
+    return obj is not None and (_own(actor, obj.department_id) or actor.has(*OVERSIGHT_ROLES)
+                                or actor.kind == "platform")
+
+
+version_history = draft_for
+
+
 def create_resource(actor: Actor, obj: Any = None) -> bool:
     """obj: the department id."""
     return actor.has("platform_admin") or (actor.has(*CATALOG_KEEPERS) and _own(actor, obj))

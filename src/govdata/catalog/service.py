@@ -21,7 +21,7 @@ from govdata.core import audit
 from govdata.core.actor import Actor
 from govdata.core.db import utcnow
 from govdata.core.errors import Conflict, FieldError, Invalid, NotFound
-from govdata.core.policy import authorize
+from govdata.core.policy import allowed, authorize
 from govdata.org import service as org_service
 from govdata.workflow import service as workflow
 
@@ -74,6 +74,9 @@ def _fill(session: Session, v: ResourceVersion, draft: ResourceDraft) -> None:
     for f in VERSION_FIELDS:
         setattr(v, f, getattr(draft, f))
     v.change_reason = draft.change_reason
+    if v.items:  # a draft's working copy: the old items go first (their content is in the audit entry)
+        v.items.clear()
+        session.flush()
     v.items = [ResourceItem(position=n, **item.model_dump()) for n, item in enumerate(draft.items)]
 
 
@@ -123,10 +126,21 @@ def get_resource(session: Session, actor: Actor, code: str) -> Resource:
     return resource
 
 
-def versions(session: Session, resource: Resource) -> list[ResourceVersion]:
-    """Every version of an entry, newest first (after ``get_resource`` authorized)."""
-    return list(session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource.id)
-                                .order_by(ResourceVersion.version_no.desc())))
+def draft_for(session: Session, actor: Actor, resource: Resource) -> ResourceVersion | None:
+    """The entry's draft if this actor may see it, else None."""
+    if resource.draft_version_id is None or not allowed(actor, policy.draft_for, resource):
+        return None
+    return version(session, resource.draft_version_id)
+
+
+def version_history(session: Session, actor: Actor, code: str) -> list[ResourceVersion]:
+    """The versions of an entry, newest first: all of them for its department and the overseers, the ones
+    that were published for everyone else."""
+    resource = get_resource(session, actor, code)
+    query = select(ResourceVersion).where(ResourceVersion.resource_id == resource.id)
+    if not allowed(actor, policy.version_history, resource):
+        query = query.where(ResourceVersion.status.in_(("published", "superseded", "withdrawn")))
+    return list(session.scalars(query.order_by(ResourceVersion.version_no.desc())))
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -171,8 +185,8 @@ def update_draft(session: Session, actor: Actor, code: str, payload: ResourceDra
                                 .where(ResourceVersion.resource_id == resource.id)) or 0
         current = ResourceVersion(resource_id=resource.id, version_no=number + 1, status="draft",
                                   created_by=actor.name)
-        session.add(current)
     _fill(session, current, payload)
+    session.add(current)
     session.flush()
     resource.draft_version_id = current.id
     if resource.status == "published":

@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "nonce_reused": (401, "随机串已使用（疑似重放）", "Nonce already used (replay)"),
     "system_not_approved": (403, "应用系统未通过接入审核", "Business system not approved"),
     "system_assessment_expired": (403, "应用系统等保测评已过期", "Security assessment expired"),
+    # catalog
+    "secret_refused": (409, "涉密数据不得在平台登记发布", "Data declared a state secret cannot be published"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }
