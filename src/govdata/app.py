@@ -36,6 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
 
     from govdata.catalog import api as catalog_api
+    from govdata.catalog import ckan as catalog_ckan
+    from govdata.catalog import excel_routes as catalog_excel
+    from govdata.catalog import views as catalog_views
+    from govdata.collection import api as collection_api
+    from govdata.collection import views as collection_views
     from govdata.org import api as org_api
     from govdata.org import views as org_views
     from govdata.supervision import api as supervision_api
@@ -46,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.workflow import api as workflow_api
     from govdata.workflow import views as workflow_views
 
-    for router in (catalog_api.router, org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
+    for router in (catalog_api.router, catalog_ckan.router, catalog_excel.router, collection_api.router,
+                   catalog_views.router, collection_views.router, org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
                    web_views.router, org_views.router, systems_views.router, workflow_views.router,
                    supervision_views.router):
         app.include_router(router)

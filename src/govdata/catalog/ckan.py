@@ -1,0 +1,5 @@
+"""Routes of this module (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
