@@ -131,6 +131,17 @@ def record(
     return entry
 
 
+def record_change(session: Session, actor: Actor, action: str, before: dict[str, Any], after: dict[str, Any],
+                  **kwargs: Any) -> AuditEntry | None:
+    """Record a change of a control-plane object as the fields that differ, before and after; nothing
+    when nothing changed. ``kwargs`` are those of ``record``."""
+    diff = {k: v for k, v in after.items() if before.get(k) != v}
+    if not diff:
+        return None
+    detail = {"before": {k: before.get(k) for k in diff}, "after": diff}
+    return record(session, actor, action, detail=detail, **kwargs)
+
+
 def _jsonable(value: Any) -> Any:
     if value is None:
         return None

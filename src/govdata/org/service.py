@@ -183,13 +183,9 @@ def update_department(session: Session, actor: Actor, department_id: int,
         if key in ("name", "kind", "credit_code", "active") and value is None:
             raise invalid(key, "不能为空", message_en="must not be empty")
         setattr(department, key, value)
-    after = snapshot(department, DEPARTMENT_FIELDS)
     _flush_unique(session, "name", "部门名称或统一社会信用代码已存在")
-    diff = {k: v for k, v in after.items() if before[k] != v}
-    if diff:
-        audit.record(session, actor, "org.update_department", object_type="department", object_id=department.id,
-                     department_id=department.id,
-                     detail={"before": {k: before[k] for k in diff}, "after": diff})
+    audit.record_change(session, actor, "org.update_department", before, snapshot(department, DEPARTMENT_FIELDS),
+                        object_type="department", object_id=department.id, department_id=department.id)
     return department
 
 
@@ -338,11 +334,8 @@ def update_user(session: Session, actor: Actor, user_id: int, payload: UserUpdat
             raise invalid(key, "不能为空", message_en="must not be empty")
         setattr(user, key, value)
     session.flush()
-    after = snapshot(user, USER_FIELDS)
-    diff = {k: v for k, v in after.items() if before[k] != v}
-    if diff:
-        audit.record(session, actor, "org.update_user", object_type="user", object_id=user.id,
-                     department_id=user.department_id, detail={"before": {k: before[k] for k in diff}, "after": diff})
+    audit.record_change(session, actor, "org.update_user", before, snapshot(user, USER_FIELDS), object_type="user",
+                        object_id=user.id, department_id=user.department_id)
     return user
 
 

@@ -111,12 +111,8 @@ def update_system(session: Session, actor: Actor, system_id: int, payload: Syste
     for key, value in payload.model_dump().items():
         setattr(system, key, value)
     session.flush()
-    after = _snapshot(system)
-    diff = {k: v for k, v in after.items() if before[k] != v}
-    if diff:
-        audit.record(session, actor, "systems.update_system", object_type="business_system", object_id=system.id,
-                     department_id=system.department_id,
-                     detail={"before": {k: before[k] for k in diff}, "after": diff})
+    audit.record_change(session, actor, "systems.update_system", before, _snapshot(system),
+                        object_type="business_system", object_id=system.id, department_id=system.department_id)
     return system
 
 
