@@ -2,6 +2,7 @@ import re
 from collections import Counter
 
 from govdata.core.validators import is_valid_credit_code, is_valid_landline, is_valid_mobile, is_valid_phone
+from govdata.core.policy import ROLES
 from govdata.org.demo_data import (
     ACCOUNTS,
     DEPARTMENTS,
@@ -9,7 +10,6 @@ from govdata.org.demo_data import (
     EMAIL_DOMAIN,
     KEY_DEPARTMENTS,
     REGIONS,
-    ROLE_LABELS,
 )
 
 REGION_CODES = {r["code"]: r for r in REGIONS}
@@ -130,7 +130,7 @@ def test_admin_account():
 
 def test_every_role_has_account():
     covered = {role for a in ACCOUNTS for role in a["roles"]}
-    assert covered == set(ROLE_LABELS)
+    assert covered == set(ROLES)
     managers = {a["username"] for a in ACCOUNTS if "dept_manager" in a["roles"]}
     assert {"ps_manager", "hr_manager"} <= managers
 
@@ -141,7 +141,7 @@ def test_accounts_well_formed():
     for a in ACCOUNTS:
         assert a["department_key"] in DEPARTMENTS_BY_KEY, a["username"]
         assert a["display_name"]
-        assert a["roles"] and all(r in ROLE_LABELS for r in a["roles"])
+        assert a["roles"] and all(r in ROLES for r in a["roles"])
     by_name = {a["username"]: a for a in ACCOUNTS}
     assert by_name["supervisor"]["department_key"] == KEY_DEPARTMENTS["egov_authority"]
     assert by_name["sec_regulator"]["department_key"] == KEY_DEPARTMENTS["security_regulator"]
@@ -172,8 +172,3 @@ def test_policy_helper_rejects_weak():
     for weak in ["short@A1", "alllower@2026", "ALLUPPER@2026", "NoDigits@abc", "NoSymbol2026ab"]:
         assert not _meets_policy(weak)
     assert not _meets_policy("Admin@2026x", "admin")
-
-
-def test_role_labels():
-    assert ROLE_LABELS["platform_admin"] == "平台管理员（大数据中心）"
-    assert len(ROLE_LABELS) == 9

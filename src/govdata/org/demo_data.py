@@ -35,7 +35,6 @@ __all__ = [
     "DEPARTMENTS_BY_KEY",
     "KEY_DEPARTMENTS",
     "ACCOUNTS",
-    "ROLE_LABELS",
 ]
 
 EMAIL_DOMAIN = "ycs.gov.example"
@@ -53,17 +52,6 @@ REGIONS: list[dict[str, Any]] = [
     {"code": SHIQIAO_CODE, "name": "石桥县", "level": "county", "parent_code": CITY_CODE},
 ]
 
-ROLE_LABELS: dict[str, str] = {
-    "platform_admin": "平台管理员（大数据中心）",
-    "supervisor": "监督管理员（电子政务管理部门）",
-    "security_regulator": "安全监管员（信息网络安全监管部门）",
-    "finance_viewer": "财政查阅员（财政局）",
-    "dept_manager": "部门数据管理员",
-    "dept_reviewer": "部门审核员",
-    "data_user": "数据使用人员",
-    "evaluator": "第三方评估人员",
-    "vendor": "技术服务单位人员",
-}
 
 # Department kinds -> (registration authority, institution category).
 _KIND_CODES = {
