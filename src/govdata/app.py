@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.sessions = make_session_factory(app.state.engine, settings)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    from govdata.catalog.excel_routes import BODY_LIMITS as upload_limits  # Excel uploads: up to 10 MB
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, path_limits=upload_limits)
     app.add_middleware(RequestContext)
     errors.install(app)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import object_session
 
 from govdata.catalog import service
@@ -19,7 +20,7 @@ from govdata.catalog.schemas import (
     WithdrawalRequest,
 )
 from govdata.core.actor import Actor
-from govdata.core.schemas import Page
+from govdata.core.schemas import Page, ReadModel
 from govdata.web.edge import call
 from govdata.workflow import service as workflow
 
@@ -94,3 +95,33 @@ def request_withdrawal(request: Request, code: str, payload: WithdrawalRequest) 
 @router.post("/resources/{code}/withdrawal/decision", response_model=ResourceRead)
 def decide_withdrawal(request: Request, code: str, payload: ReviewDecision) -> object:
     return call(request, service.decide_withdrawal, code, payload, out=lambda r: resource_out(r, request.state.actor))
+
+
+class FacetValue(BaseModel):
+    value: int | bool | str
+    label: str
+    count: int
+
+
+class ClassificationNode(ReadModel):
+    code: str
+    name: str
+    level: int
+    count: int = Field(description="published entries filed under this node or below it")
+    children: list[ClassificationNode]
+
+
+@router.get("/facets", response_model=dict[str, list[FacetValue]])
+def facets(request: Request, filt: Annotated[ResourceFilter, Query()]) -> object:
+    """Counts of published entries per department_id, classification_code (项), share_type, format,
+    update_cycle and open_to_public for the same query parameters as /resources; each facet is counted
+    without its own filter."""
+    return call(request, service.facets, filt, out=lambda r: {
+        name: [FacetValue(value=v, label=label, count=n) for v, label, n in rows] for name, rows in r.items()})
+
+
+@router.get("/classifications", response_model=list[ClassificationNode])
+def classification_tree(request: Request) -> object:
+    """The classification tree with the number of published entries per node (CAT-5)."""
+    return call(request, service.classification_tree,
+                out=lambda roots: [ClassificationNode.model_validate(n) for n in roots])

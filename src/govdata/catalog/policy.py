@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 
-from govdata.catalog.models import Resource
+from govdata.catalog.models import Resource, ResourceVersion
 from govdata.core.actor import Actor
 from govdata.core.policy import OVERSIGHT_ROLES
 
@@ -18,6 +18,15 @@ def _own(actor: Actor, department_id: int | None) -> bool:
 
 
 def list_resources(actor: Actor, obj: Any = None) -> bool:
+    return actor.is_authenticated
+
+
+def facets(actor: Actor, obj: Any = None) -> bool:
+    """Facets and the classification tree count published entries only, which every department may find."""
+    return actor.is_authenticated
+
+
+def classification_tree(actor: Actor, obj: Any = None) -> bool:
     return actor.is_authenticated
 
 
@@ -69,3 +78,59 @@ def resources_visible_to(actor: Actor) -> ColumnElement[bool]:
     if actor.department_id is not None:
         clauses.append(Resource.department_id == actor.department_id)
     return or_(*clauses)
+
+
+# --- catalog interchange for harvesters (DCAT export, CKAN action API) -------------------------------
+
+def list_published(actor: Actor, obj: Any = None) -> bool:
+    """Anyone, anonymous callers included (OPN-1): what each sees is narrowed by ``published_visible_to``."""
+    return True
+
+
+get_published = list_published
+export_dcat = list_published
+list_publishers = list_published
+get_publisher = list_published
+
+
+def published_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Of the published versions: all for a signed-in caller (the catalog is for every department, CAT-5),
+    those open to the public for an anonymous one."""
+    if actor.is_authenticated:
+        return true()
+    return ResourceVersion.open_to_public.is_(True)
+
+
+# --- reads for other contexts' reports, and sharing pressure (CAT-3, SUP-5, SHR-1, SHR-6) ---------------
+
+def published_contents(actor: Actor, obj: Any = None) -> bool:
+    """Published entries for the reports of other contexts: the published catalog is for every department."""
+    return actor.is_authenticated
+
+
+def sharing_pressure(actor: Actor, obj: Any = None) -> bool:
+    """obj: the department asked for, or None. Overseers see every department; a department its own rows."""
+    if actor.has(*OVERSIGHT_ROLES):
+        return True
+    return actor.is_authenticated and actor.department_id is not None and obj in (None, actor.department_id)
+
+
+def pressure_visible_to(actor: Actor) -> ColumnElement[bool]:
+    """The entries whose sharing pressure the actor sees: all for the overseers, else the own department's."""
+    if actor.kind == "platform" or actor.has(*OVERSIGHT_ROLES):
+        return true()
+    if actor.department_id is None:
+        return false()
+    return Resource.department_id == actor.department_id
+
+
+# --- Excel interchange of a department's catalog (CAT-1) ------------------------------------------------
+
+def import_catalog(actor: Actor, obj: Any = None) -> bool:
+    """obj: the department imported into. Its data manager, or the platform admin (as ``create_resource``)."""
+    return actor.has("platform_admin") or (actor.has(*CATALOG_KEEPERS) and _own(actor, obj))
+
+
+def export_catalog(actor: Actor, obj: Any = None) -> bool:
+    """Any signed-in actor; the service exports drafts only where ``draft_for`` allows, else published content."""
+    return actor.is_authenticated

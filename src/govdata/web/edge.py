@@ -24,6 +24,7 @@ from govdata.core import audit
 from govdata.core.actor import Actor, anonymous
 from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
 from govdata.org import signin
+from govdata.org.service import TOKEN_PREFIX
 from govdata.systems import signin as systems_signin
 
 T = TypeVar("T")
@@ -33,6 +34,11 @@ CSRF_COOKIE = "govdata_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The read-only catalog interchange for harvesters (catalog/ckan.py: CKAN's action API, also at the
+# unversioned path ckanapi calls, and the DCAT export) answers anonymous callers too, who see only the
+# entries open to the public. Every other /api/ route refuses them with 401.
+ANONYMOUS_API_PREFIXES = ("/api/3/", "/api/action/")
+ANONYMOUS_API_PATHS = frozenset({"/api/v1/catalog/dcat.jsonld"})
 
 
 def settings_of(request: Request) -> Settings:
@@ -45,6 +51,10 @@ def client_addr(request: Request) -> str | None:
 
 def request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
+
+
+def allows_anonymous(path: str) -> bool:
+    return path.startswith(ANONYMOUS_API_PREFIXES) or path in ANONYMOUS_API_PATHS
 
 
 def anonymous_actor(request: Request, method: str) -> Actor:
@@ -147,28 +157,36 @@ async def authenticate_api(request: Request) -> None:
         with unit_of_work(request) as session:
             api_actor(request, session)
 
-    await run_in_threadpool(resolve)
+    try:
+        await run_in_threadpool(resolve)
+    except DomainError as exc:
+        if not allows_anonymous(request.url.path):
+            raise
+        request.state.auth_error = exc  # the route answers it in its own format (CKAN's error envelope)
 
 
 def api_actor(request: Request, session: Session) -> Actor:
-    """A signed business system, a bearer personal token, or the browser session (then unsafe methods need
-    the CSRF header)."""
-    header = request.headers.get("authorization", "")
+    """A signed business system, a personal token (``Bearer gdp_…``, or bare ``gdp_…`` as CKAN clients send
+    it), or the browser session (then unsafe methods need the CSRF header)."""
+    header = request.headers.get("authorization", "").strip()
     if "x-app-key" in request.headers:
         scope_path = request.scope.get("raw_path") or request.url.path.encode()
         actor = systems_signin.authenticate(
             session, request.headers, request.method, scope_path.decode("latin-1").split("?", 1)[0],
             request.url.query, getattr(request.state, "raw_body", b""), client_addr(request), request_id(request))
-    elif header.lower().startswith("bearer "):
-        user = signin.resolve_token(session, header[7:].strip())
+    elif header.lower().startswith("bearer ") or header.startswith(TOKEN_PREFIX):
+        token = header[7:].strip() if header.lower().startswith("bearer ") else header
+        user = signin.resolve_token(session, token)
         actor = signin.actor_for(user, "api", client_addr(request), request_id(request))
     else:
         maybe = _session_actor(request, session, "api")
         if maybe is None:
-            raise Unauthenticated()
-        actor = maybe
-        if request.method in UNSAFE_METHODS:
+            if not allows_anonymous(request.url.path):
+                raise Unauthenticated()
+            maybe = anonymous_actor(request, "api")
+        elif request.method in UNSAFE_METHODS:
             check_csrf(request, request.headers.get(CSRF_HEADER))
+        actor = maybe
     request.state.actor = actor
     return actor
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,20 +46,26 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with 413 problem+json, whether announced or streamed."""
+    """Refuse bodies over ``max_bytes`` with 413 problem+json, whether announced or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``path_limits`` raises the limit for a few exact paths (the Excel upload routes, whose own limit is
+    checked again by the route with a clearer message); it never lowers it below ``max_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = {path: max(limit, max_bytes) for path, limit in (path_limits or {}).items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
         lang = pick_language(_header(scope, b"accept-language"))
         length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send, lang)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(send, lang, limit)
             return
         received = 0
         started = False
@@ -70,7 +77,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _TooLarge()
             return message
@@ -81,7 +88,7 @@ class BodyLimit:
                 if exceeded and not started:
                     # FastAPI turns a failed body read into its own 400 "error parsing the body": answer 413
                     started = replaced = True
-                    await self._refuse(send, lang)
+                    await self._refuse(send, lang, limit)
                     return
                 started = True
             elif replaced:
@@ -92,11 +99,10 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, lang)
+                await self._refuse(send, lang, limit)
 
-    async def _refuse(self, send: Send, lang: str) -> None:
-        error = DomainError("body_too_large", f"请求体超过{self.max_bytes}字节上限",
-                            f"Request body exceeds {self.max_bytes} bytes")
+    async def _refuse(self, send: Send, lang: str, limit: int) -> None:
+        error = DomainError("body_too_large", f"请求体超过{limit}字节上限", f"Request body exceeds {limit} bytes")
         body = json.dumps(error.problem(lang), ensure_ascii=False).encode()
         headers: list[Any] = [(b"content-type", b"application/problem+json"),
                               (b"content-length", str(len(body)).encode())]

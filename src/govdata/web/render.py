@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from govdata.catalog import policy as catalog_policy
+from govdata.collection import policy as collection_policy
 from govdata.core.actor import Actor
 from govdata.core.policy import ROLES, allowed
 from govdata.org import policy as org_policy
@@ -57,6 +59,12 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     if allowed(actor, org_policy.list_users) and (actor.has("platform_admin", "supervisor", "security_regulator",
                                                             "dept_manager")):
         items.append(("用户", "/users"))
+    if allowed(actor, catalog_policy.list_resources):
+        items.append(("数据目录", "/catalog"))
+    if allowed(actor, collection_policy.list_catalogs):
+        items.append(("采集目录", "/collection"))
+    if allowed(actor, collection_policy.duplicate_report):
+        items.append(("共享监督", "/collection/duplicates"))
     if actor.kind == "user" and allowed(actor, systems_policy.list_systems):
         items.append(("应用系统", "/systems"))
     if allowed(actor, supervision_policy.search_audit):
