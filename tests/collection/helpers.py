@@ -14,13 +14,16 @@ from govdata.collection.excel import build_workbook
 from govdata.core.actor import platform_actor
 from govdata.org import service as org_service
 from govdata.org.models import Department
-from govdata.org.schemas import UserCreate
+from govdata.core.validators import make_credit_code
+from govdata.org.schemas import DepartmentCreate, UserCreate
 from tests.catalog.helpers import entry
 from tests.conftest import bearer
 
 API = "/api/v1/collection"
 CITY, PROVINCE, QINGHE = "990100", "990000", "990121"
 PS, HR, MCA = "云川市公安局", "云川市人力资源和社会保障局", "云川市民政局"
+# A department of its own for tests whose results must not depend on what the demo city has published.
+LAB = "云川市数据资源试点办公室"
 
 
 def department_id(client: TestClient, name: str) -> int:
@@ -81,3 +84,16 @@ def items(*fields: tuple[str, str, str]) -> list[dict[str, Any]]:
             item["length"] = 50
         out.append(item)
     return out
+
+
+def new_department(client: TestClient, name: str = LAB, serial: int = 901, prefix: str = "lab") -> int:
+    """A city department with no catalog yet, and its ``<prefix>_manager``, ``<prefix>_reviewer`` accounts."""
+    with client.db.session() as session:  # type: ignore[attr-defined]
+        department = org_service.create_department(session, platform_actor("test"), DepartmentCreate(
+            name=name, kind="行政机关", credit_code=make_credit_code("1", "1", CITY, f"0100{serial:04d}"),
+            region_code=CITY))
+        session.commit()
+        department_id = department.id
+    add_user(client, f"{prefix}_manager", name, ["dept_manager"])
+    add_user(client, f"{prefix}_reviewer", name, ["dept_reviewer"])
+    return department_id
