@@ -102,8 +102,8 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     with_demo = root / "demo.db"
     shutil.copy(empty, with_demo)
     engine = make_engine(f"sqlite:///{with_demo}")
-    with make_session_factory(engine)() as session:
-        demo.load(session)
+    with make_session_factory(engine, TEST_SETTINGS)() as session:
+        demo.load(session, catalog=False)
         session.commit()
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -111,8 +111,8 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     templates: dict[str, Any] = {"sqlite": {"empty": empty, "demo": with_demo}}
     if PG_URL:
         pg = _PgTemplate()
-        with make_session_factory(pg.engine)() as session:
-            demo.load(session)
+        with make_session_factory(pg.engine, TEST_SETTINGS)() as session:
+            demo.load(session, catalog=False)
             session.commit()
         pg.snapshot("demo")
         pg.restore("empty")

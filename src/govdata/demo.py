@@ -18,8 +18,9 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Department))
 
 
-def load(session: Session) -> list[dict[str, Any]]:
-    """Create regions, departments, responsible persons and one account per role; return the accounts."""
+def load(session: Session, catalog: bool = True) -> list[dict[str, Any]]:
+    """Create regions, departments, responsible persons and one account per role, then (unless ``catalog``
+    is False, as most tests want) the demo catalog and the collection catalogs; return the accounts."""
     actor = platform_actor("govdata-demo")
     for region in demo_data.REGIONS:
         org.create_region(session, actor, RegionCreate.model_validate(region))
@@ -37,4 +38,10 @@ def load(session: Session) -> list[dict[str, Any]]:
         org.create_user(session, actor, UserCreate(
             username=account["username"], display_name=account["display_name"],
             department_id=ids[account["department_key"]], roles=account["roles"], password=account["password"]))
+    if catalog:
+        from govdata.catalog import demo_catalog
+        from govdata.collection import demo as collection_demo
+
+        demo_catalog.load(session)
+        collection_demo.load(session)
     return demo_data.ACCOUNTS

@@ -212,7 +212,7 @@ def test_migration_indexes_entries_published_before_it(blank_url):
     sessions = make_session_factory(engine)
     admin = platform_actor("test")
     with sessions() as session:
-        demo.load(session)
+        demo.load(session, catalog=False)
         ps = session.scalar(select(Department).where(Department.name == "云川市公安局"))
         code = service.create_resource(session, admin, ResourceCreate.model_validate(
             {**entry(), "department_id": ps.id})).code

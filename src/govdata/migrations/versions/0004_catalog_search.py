@@ -48,7 +48,6 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_search', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_search_classification_code'), ['classification_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_search_department_id'), ['department_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_catalog_search_code'), ['code'], unique=False)
 
     if op.get_bind().dialect.name == "sqlite":
         # External content: the index reads nothing back from catalog_search when matching; columnsize=0
@@ -115,7 +114,6 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_catalog_search_tsv")
         op.execute("DROP TRIGGER IF EXISTS catalog_search_tsv ON catalog_search")
     with op.batch_alter_table('catalog_search', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_catalog_search_code'))
         batch_op.drop_index(batch_op.f('ix_catalog_search_department_id'))
         batch_op.drop_index(batch_op.f('ix_catalog_search_classification_code'))
 
