@@ -186,7 +186,7 @@ def load(engine: Any, rows: int) -> dict[str, float]:
     sessions = make_session_factory(engine)
     with sessions() as session:
         started = time.perf_counter()
-        demo.load(session)
+        demo.load(session, catalog=False)  # departments and accounts only
         session.commit()
         departments = list(session.scalars(select(Department.id).order_by(Department.id)))
         classes = dict(session.execute(select(Classification.code, Classification.id)).all())

@@ -162,6 +162,8 @@ def test_facets_count_the_query_and_ignore_their_own_filter(client):
     assert [(v["value"], v["count"]) for v in narrowed["update_cycle"]] == [("实时", 1), ("每日", 1)]
     listed = client.get(f"{API}/resources", params={"q": "人口", "share_type": "无条件共享"}, headers=user).json()
     assert listed["total"] == 2
+    beyond = client.get(f"{API}/resources", params={"q": "人口", "offset": 5}, headers=user).json()
+    assert beyond["items"] == [] and beyond["total"] == 3
 
     everything = client.get(f"{API}/facets", headers=user).json()
     assert sum(v["count"] for v in everything["classification_code"]) == 4

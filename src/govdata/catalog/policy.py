@@ -48,6 +48,9 @@ def draft_for(actor: Actor, obj: Any = None) -> bool:
 version_history = draft_for
 
 
+get_resource_by_id = get_resource
+
+
 def create_resource(actor: Actor, obj: Any = None) -> bool:
     """obj: the department id."""
     return actor.has("platform_admin") or (actor.has(*CATALOG_KEEPERS) and _own(actor, obj))

@@ -324,10 +324,7 @@ async def create_resource_form(request: Request) -> Response:
 def resource_by_id(request: Request, resource_id: int) -> Response:
     """Work items name their subject by id (the inbox links here); the entry's page is by code."""
     with page(request) as (session, actor):
-        resource = session.get(Resource, resource_id)
-        if resource is None:
-            raise NotFound("目录资源", resource_id, "Catalog resource")
-        code = service.get_resource(session, actor, resource.code).code
+        code = service.get_resource_by_id(session, actor, resource_id).code
     return RedirectResponse(f"/catalog/{code}", status_code=303)
 
 
