@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def load_all() -> None:
     import govdata.catalog.models  # noqa: F401
+    import govdata.catalog.search  # noqa: F401
     import govdata.collection.models  # noqa: F401
     import govdata.core.audit  # noqa: F401
     import govdata.org.models  # noqa: F401

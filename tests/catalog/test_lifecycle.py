@@ -104,3 +104,24 @@ def test_withdrawal_needs_approval(client):
                        headers=manager).status_code == 403
     done = client.post(f"{API}/{code}/withdrawal/decision", json={"transition": "approve"}, headers=admin)
     assert done.json()["status"] == "withdrawn"
+
+
+def test_review_steps_have_working_day_deadlines(client, monkeypatch):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from govdata.workflow import service as workflow_service
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    # Thursday 2025-09-25: 5 working days skip National Day (10-01..10-08) but count Sunday 09-28.
+    monkeypatch.setattr(workflow_service, "utcnow",
+                        lambda: dt.datetime(2025, 9, 25, 10, 0, tzinfo=beijing).astimezone(dt.UTC))
+    manager = bearer(client, "ps_manager")
+    code = client.post(API, json=entry(), headers=manager).json()["code"]
+    body = client.post(f"{API}/{code}/submit", headers=manager).json()
+    item = client.get(f"/api/v1/work-items/{body['work_item_id']}", headers=manager).json()
+    assert item["state"] == "confidentiality_review"
+    deadline = dt.datetime.fromisoformat(item["deadline_at"]).astimezone(beijing)
+    assert deadline.date() == dt.date(2025, 10, 9)  # 09-26, 09-28 (调休), 09-29, 09-30, 10-09
+    inbox = client.get("/api/v1/inbox", headers=bearer(client, "ps_reviewer")).json()
+    assert [i["id"] for i in inbox] == [body["work_item_id"]]

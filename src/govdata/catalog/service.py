@@ -106,6 +106,8 @@ def list_resources(session: Session, actor: Actor, filt: ResourceFilter) -> tupl
     query = select(Resource).join(ResourceVersion, shown).where(policy.resources_visible_to(actor))
     if filt.mine:
         query = query.where(Resource.department_id == actor.department_id)
+    elif filt.status is None:  # the published catalog: withdrawn entries only when asked for by status
+        query = query.where(ResourceVersion.status == "published")
     if filt.q and not filt.mine:  # published content with a status filter: the search index too
         query = query.where(Resource.id.in_(search.matching(session, filt.q)))
     elif filt.q:  # the department's own drafts are not indexed: a plain scan of its few entries

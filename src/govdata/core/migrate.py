@@ -11,6 +11,15 @@ from alembic.script import ScriptDirectory
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+# Search structures that migration 0004 makes by hand per dialect (FTS5 tables on SQLite, a tsvector column
+# and its GIN index on PostgreSQL): autogenerate must neither drop nor re-create them.
+HAND_MADE = ("catalog_search_fts", "tsv", "ix_catalog_search_tsv")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (name and name.startswith(HAND_MADE))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

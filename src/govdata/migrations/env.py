@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from govdata.core.db import Base, make_engine
+from govdata.core.migrate import include_object
 from govdata.models import load_all
 
 load_all()
@@ -27,7 +28,7 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
