@@ -367,15 +367,11 @@ def _has_keyword(tag: str) -> Any:
     return (literal(",", String) + keywords + literal(",", String)).like(_like(f",{tag},"), escape="\\")
 
 
-def _filtered(query: Any, filt: PublishedFilter) -> Any:
+def _filtered(session: Session, query: Any, filt: PublishedFilter) -> Any:
     if filt.match_nothing:
         return query.where(false())
-    for term in filt.terms:
-        like = _like(term)
-        items = select(ResourceItem.version_id).where(ResourceItem.name.like(like, escape="\\"))
-        query = query.where(or_(*(c.like(like, escape="\\") for c in (
-            ResourceVersion.name, ResourceVersion.summary, ResourceVersion.keywords, Resource.code)),
-            ResourceVersion.id.in_(items)))
+    for term in filt.terms:  # the same Chinese search index as the catalog pages (CAT-5)
+        query = query.where(Resource.id.in_(search.matching(session, term)))
     if filt.code:
         query = query.where(Resource.code == filt.code.upper())
     if filt.organization:
@@ -420,7 +416,7 @@ def list_published(session: Session, actor: Actor, filt: PublishedFilter) -> Pub
     """Published entries for harvesters (CKAN package_list / package_search): every published entry for a
     signed-in caller, only those open to the public for an anonymous one; drafts never."""
     authorize(actor, policy.list_published)
-    query = _filtered(_published_query(actor), filt)
+    query = _filtered(session, _published_query(actor), filt)
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Resource.id).subquery())) or 0
     facets = _facets(session, query, filt) if filt.facet_fields else {}
     order = [_SORT_COLUMNS[f].desc() if descending else _SORT_COLUMNS[f].asc() for f, descending in filt.sort]
