@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from govdata.core.spreadsheet import CellError
 from govdata.catalog import rules
 from govdata.catalog.models import RESOURCE_STATUSES
 from govdata.catalog.schemas import RESOURCE_CODE, ResourceDraft
@@ -117,25 +118,6 @@ SHEETS = {RESOURCE_SHEET: RESOURCE_COLUMNS, ITEM_SHEET: ITEM_COLUMNS}
 
 
 # --- errors ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CellError:
-    """One bad cell (or row, or sheet): ``row`` is the sheet's row number, ``column`` its letter."""
-
-    sheet: str
-    row: int | None
-    column: str
-    header: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header,
-                "message": self.message}
-
-    def text(self) -> str:
-        where = self.sheet + (f" 第{self.row}行" if self.row else "") + (f" {self.column}列" if self.column else "")
-        return f"{where}{'（' + self.header + '）' if self.header else ''}：{self.message}"
-
 
 def sort_errors(errors: Iterable[CellError]) -> list[CellError]:
     order = {RESOURCE_SHEET: 0, ITEM_SHEET: 1}

@@ -28,6 +28,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from govdata.core.spreadsheet import CellError
 from govdata.catalog.standard import DATA_TYPES, UPDATE_CYCLES
 from govdata.collection.matching import normalize
 from govdata.core.errors import DomainError
@@ -43,25 +44,6 @@ MAX_ERRORS = 200
 TYPE_BY_NAME = {name: code for code, (name, _) in DATA_TYPES.items()}
 YES = {"是", "y", "yes", "true", "1", "必填", "√"}
 NO = {"否", "n", "no", "false", "0", "选填", "非必填", "×"}
-
-
-@dataclass(frozen=True)
-class CellError:
-    """One bad cell (or row, or sheet): ``row`` is the sheet's row number, ``column`` its letter."""
-
-    sheet: str
-    row: int | None
-    column: str
-    header: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header,
-                "message": self.message}
-
-    def text(self) -> str:
-        where = self.sheet + (f" 第{self.row}行" if self.row else "") + (f" {self.column}列" if self.column else "")
-        return f"{where}{'（' + self.header + '）' if self.header else ''}：{self.message}"
 
 
 def sort_errors(errors: Iterable[CellError]) -> list[CellError]:
