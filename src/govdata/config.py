@@ -18,6 +18,8 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("var"), description="Folder for the SQLite database, secret key and files.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the control-plane database.")
+    data_database_url: str | None = Field(default=None,
+                                         description="SQLAlchemy URL of the dataset tables; the control plane's when unset.")
     secret_key: str | None = Field(default=None, description="Signing key for CSRF tokens and keyed hashes.")
     session_idle_minutes: int = Field(default=30, description="A signed-in session ends after this idle time.")
     session_max_hours: int = Field(default=12, description="A signed-in session ends after this time at most.")
@@ -37,6 +39,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'govdata.db').resolve()}"
+
+    @property
+    def resolved_data_database_url(self) -> str:
+        """Where dataset tables live: ``data_database_url``, else the control-plane database."""
+        return self.data_database_url or self.resolved_database_url
 
     @property
     def resolved_secret_key(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def load_all() -> None:
+    import govdata.aggregation.models  # noqa: F401
     import govdata.catalog.models  # noqa: F401
     import govdata.catalog.search  # noqa: F401
     import govdata.collection.models  # noqa: F401

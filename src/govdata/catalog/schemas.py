@@ -22,7 +22,7 @@ PiiKind = Literal["姓名", "身份证件号码", "手机号码", "住址", "银
 
 FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Column names the data plane keeps for itself (issue 5): an item may not take them.
-RESERVED_FIELD_CODES = frozenset({"record_key", "record_version", "batch_id", "content_hash", "ingested_at",
+RESERVED_FIELD_CODES = frozenset({"row_id", "record_key", "record_version", "batch_id", "content_hash", "ingested_at",
                                   "tombstone", "id", "created_at", "updated_at"})
 RESOURCE_CODE = re.compile(r"^\d{9}-\d{6}$")
 

@@ -16,7 +16,13 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 HAND_MADE = ("catalog_search_fts", "tsv", "ix_catalog_search_tsv")
 
 
+# Dataset tables (aggregation.tables) are made at run time, not by migrations; all are named ds_*.
+DATASET_TABLE_PREFIX = "ds_"
+
+
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if type_ == "table" and name and name.startswith(DATASET_TABLE_PREFIX):
+        return False
     return not (name and name.startswith(HAND_MADE))
 
 
