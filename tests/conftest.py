@@ -79,6 +79,11 @@ class _PgTemplate:
         data = self.snapshots[name]
         names = ", ".join(t.name for t in self.tables)
         with self.engine.begin() as conn:
+            # dataset tables (ds_*) are made at run time by publishing: none survives into the next test
+            stray = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                      "AND tablename LIKE 'ds\\_%'")).scalars().all()
+            for table in stray:
+                conn.execute(text(f'DROP TABLE "{table}"'))
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             for table in self.tables:
                 if data[table.name]:

@@ -292,6 +292,9 @@ def review_resource(session: Session, actor: Actor, code: str, decision: ReviewD
             resource.next_share_review_at = None
         session.flush()
         search.reindex(session, resource)
+        from govdata.aggregation import service as aggregation  # local: aggregation imports catalog models
+
+        aggregation.dataset_published(session, actor, resource, draft)
     elif item.state == "returned":
         draft.status = "returned"
         resource.status = "returned" if resource.published_version_id is None else "published"

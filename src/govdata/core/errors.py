@@ -44,6 +44,17 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "excel_unreadable": (422, "无法读取 Excel 文件", "The Excel file cannot be read"),
     "excel_too_many_rows": (422, "Excel 文件行数超过上限", "Too many rows in the Excel file"),
     "import_rejected": (422, "导入数据有误，未导入任何内容", "The import has errors; nothing was imported"),
+    # aggregation (aggregation/service.py)
+    "resource_not_published": (409, "数据资源目录尚未发布，不能汇聚数据", "The catalog entry is not published"),
+    "dataset_not_structured": (409, "该目录的数据格式不是数据库或电子表格，不能按记录汇聚",
+                               "The entry's format holds no structured records"),
+    "dataset_column_type_changed": (409, "信息项的数据类型不能变更（数据表的列不可修改）",
+                                    "An item's data type cannot change (dataset columns are never altered)"),
+    "payload_malformed": (422, "推送的数据格式错误", "The pushed payload is malformed"),
+    "batch_too_large": (422, "单批记录数超过上限", "Too many rows in one batch"),
+    "batch_rejected": (422, "批次中有不合格的记录，整批未写入", "The batch has rejected rows; nothing was written"),
+    "idempotency_key_reused": (409, "幂等键已用于内容不同的批次", "Idempotency-Key already used for another payload"),
+    "concurrent_write": (409, "同一记录正被并发写入，请重试", "The same records are being written concurrently; retry"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }
