@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from govdata.catalog.excel_routes import BODY_LIMITS as upload_limits  # Excel uploads: up to 10 MB
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, path_limits=upload_limits)
+    from govdata.aggregation.api import BODY_LIMITS as push_limits  # a batch of up to 10,000 records
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, path_limits={**upload_limits, **push_limits})
     app.add_middleware(RequestContext)
     errors.install(app)
 

@@ -12,6 +12,9 @@ from govdata.aggregation import service
 from govdata.aggregation.schemas import PushOut, RecordOut
 from govdata.web.edge import call
 
+# A batch of up to 10,000 records may be wider than the general body limit.
+BODY_LIMITS = {"/api/v1/datasets/*/records": 16 * 1024 * 1024}
+
 router = APIRouter(prefix="/api/v1/datasets", tags=["aggregation"])
 
 _PUSH_BODY = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -48,20 +49,25 @@ class RequestContext:
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413 problem+json, whether announced or streamed.
 
-    ``path_limits`` raises the limit for a few exact paths (the Excel upload routes, whose own limit is
-    checked again by the route with a clearer message); it never lowers it below ``max_bytes``.
+    ``path_limits`` raises the limit for a few paths (the Excel upload routes, whose own limit is checked
+    again by the route with a clearer message; the batch push of records); a ``*`` stands for one path
+    segment. It never lowers the limit below ``max_bytes``.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.path_limits = {path: max(limit, max_bytes) for path, limit in (path_limits or {}).items()}
+        self.path_limits = {path: max(limit, max_bytes) for path, limit in (path_limits or {}).items()
+                            if "*" not in path}
+        self.pattern_limits = [(re.compile("^" + re.escape(path).replace(r"\*", "[^/]+") + "$"), max(limit, max_bytes))
+                               for path, limit in (path_limits or {}).items() if "*" in path]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        limit = self.path_limits.get(scope["path"]) or next(
+            (lim for pattern, lim in self.pattern_limits if pattern.match(scope["path"])), self.max_bytes)
         lang = pick_language(_header(scope, b"accept-language"))
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
