@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 from govdata.web.middleware import BodyLimit
 
@@ -27,7 +28,10 @@ def status_for(path: str, size: int) -> int:
         sent.append(message)
 
     scope = {"type": "http", "path": path, "headers": [(b"content-length", str(size).encode())]}
-    asyncio.run(app(scope, receive, send))
+    # a thread of its own: the browser tests may keep an event loop running in this one
+    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    worker.start()
+    worker.join(timeout=10)
     if sent[0]["status"] == 413:
         assert json.loads(sent[1]["body"])["code"] == "body_too_large"
     return sent[0]["status"]
