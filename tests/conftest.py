@@ -159,6 +159,24 @@ def demo_db(request: pytest.FixtureRequest, _templates: dict[str, Any], tmp_path
     yield from _database(request, _templates, tmp_path, "demo")
 
 
+@pytest.fixture(params=BACKENDS)
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it (not even migrations): a file for SQLite, a fresh schema for
+    PostgreSQL, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    schema = f"govdata_blank_{os.getpid()}"
+    admin = make_engine(PG_URL)  # type: ignore[arg-type]
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield pg_url(schema)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
 def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(home=tmp_path / "home", database_url=database.url, secret_key=TEST_SECRET, **overrides)
 

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
 
-import pytest
 from sqlalchemy import inspect, text
 
 from govdata.core import migrate
 from govdata.core.db import Base, make_engine
 from govdata.models import load_all
-from tests.conftest import BACKENDS, PG_URL, pg_url
 
 
 def test_single_head():
     assert len(migrate.heads()) == 1
-
-
-@pytest.fixture(params=BACKENDS)
-def blank_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    schema = f"govdata_migration_test_{os.getpid()}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield pg_url(schema)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
 
 
 def test_upgrade_downgrade_upgrade_with_data(blank_url):

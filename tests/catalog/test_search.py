@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from govdata.catalog import search
 from govdata.core import migrate
@@ -15,7 +14,7 @@ from govdata.org import service as org
 from govdata.org.models import Department
 from govdata.org.schemas import UserCreate
 from tests.catalog.helpers import entry, publish
-from tests.conftest import BACKENDS, PASSWORDS, PG_URL, bearer, pg_url
+from tests.conftest import PASSWORDS, bearer
 
 API = "/api/v1/catalog"
 
@@ -187,22 +186,6 @@ def test_classification_tree_counts_published_entries_per_node(client):
 
 
 # --- the migration indexes what was published before it ----------------------------------------------
-
-@pytest.fixture(params=BACKENDS)
-def blank_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 's.db'}"
-        return
-    schema = f"govdata_search_test_{os.getpid()}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield pg_url(schema)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
-
 
 def test_migration_indexes_entries_published_before_it(blank_url):
     from govdata import demo
