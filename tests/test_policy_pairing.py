@@ -22,20 +22,32 @@ def _public_functions(module) -> dict[str, object]:
             if fn.__module__ == module.__name__ and not name.startswith("_")}
 
 
+def _modules(name: str) -> list[object]:
+    """The module ``name``, or when it is a package (a context split by topic) every module in it."""
+    module = importlib.import_module(name)
+    if not hasattr(module, "__path__"):
+        return [module]
+    return [module] + [importlib.import_module(f"{name}.{m.name}") for m in pkgutil.iter_modules(module.__path__)]
+
+
 def _service_functions(context: str) -> dict[str, object]:
     """Service functions that act for someone: their second parameter is the actor."""
-    module = importlib.import_module(f"govdata.{context}.service")
-    return {name: fn for name, fn in _public_functions(module).items()
-            if list(inspect.signature(fn).parameters)[1:2] == ["actor"]}
+    found: dict[str, object] = {}
+    for module in _modules(f"govdata.{context}.service"):
+        found.update({name: fn for name, fn in _public_functions(module).items()
+                      if list(inspect.signature(fn).parameters)[1:2] == ["actor"]})
+    return found
 
 
 def _rules(context: str) -> set[str]:
-    module = importlib.import_module(f"govdata.{context}.policy")
-    names = {name for name, value in vars(module).items()
-             if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__}
-    aliases = {name for name, value in vars(module).items() if inspect.isfunction(value) and not name.startswith("_")
-               and value.__module__ == module.__name__ and name != value.__name__}
-    return {n for n in names | aliases if not n.endswith("visible_to")}
+    rules: set[str] = set()
+    for module in _modules(f"govdata.{context}.policy"):
+        names = {name for name, value in vars(module).items()
+                 if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__}
+        aliases = {name for name, value in vars(module).items() if inspect.isfunction(value)
+                   and not name.startswith("_") and value.__module__ == module.__name__ and name != value.__name__}
+        rules |= {n for n in names | aliases if not n.endswith("visible_to")}
+    return rules
 
 
 def test_contexts_found():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from govdata.config import Settings, get_settings
+from govdata.core import jobs
 from govdata.core.db import make_engine, make_session_factory
 from govdata.web import errors
 from govdata.web.edge import authenticate_api
@@ -23,10 +26,22 @@ stable `code`; titles are Chinese, English with `Accept-Language: en`.
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the periodic jobs when this process runs them (``GOVDATA_RUN_JOBS``)."""
+    scheduler = jobs.start(app.state.sessions) if app.state.settings.run_jobs else None
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="govdata", version="0.1.0", description=API_DESCRIPTION, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)])
+                  redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)],
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.sessions = make_session_factory(app.state.engine, settings)

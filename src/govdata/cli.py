@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -18,6 +19,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(system_app, name="system")
 app.add_typer(audit_app, name="audit")
+jobs_app = typer.Typer(help="Periodic jobs (scheduled pulls, timeliness).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 
 
@@ -70,10 +73,13 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into
 
 @app.command()
 def serve(host: str = typer.Option(None, help="Bind address (default $GOVDATA_HOST or 127.0.0.1)"),
-          port: int = typer.Option(None, help="Port (default $GOVDATA_PORT or 8000)")) -> None:
-    """Serve the platform with uvicorn."""
+          port: int = typer.Option(None, help="Port (default $GOVDATA_PORT or 8000)"),
+          no_jobs: bool = typer.Option(False, "--no-jobs", help="Do not run the periodic jobs in this process")) -> None:
+    """Serve the platform with uvicorn (and its periodic jobs, unless --no-jobs or GOVDATA_RUN_JOBS=false)."""
     import uvicorn
 
+    os.environ["GOVDATA_RUN_JOBS"] = "false" if no_jobs else os.environ.get("GOVDATA_RUN_JOBS", "true")
+    get_settings.cache_clear()
     settings = get_settings()
     console.print(f"serving on http://{host or settings.host}:{port or settings.port}")
     uvicorn.run("govdata.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
@@ -193,6 +199,26 @@ def audit_verify() -> None:
     console.print(f"[red]audit chain BROKEN at entry {result.bad_seq}: {result.reason}[/red] "
                   f"({result.checked} entries verified before it)")
     sys.exit(1)
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """List the periodic jobs and their intervals."""
+    from govdata.core import jobs
+
+    for entry in jobs.load_jobs().values():
+        console.print(f"{entry.name}  every {entry.every_minutes} min  {entry.description}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: str = typer.Argument(..., help="Job name (see `govdata jobs list`)")) -> None:
+    """Run one periodic job now and print its summary."""
+    from govdata.core import jobs
+
+    if name not in jobs.load_jobs():
+        _fail(f"no job named {name}; see `govdata jobs list`")
+    summary = jobs.run(_sessions(), name)
+    console.print(summary)
 
 
 if __name__ == "__main__":

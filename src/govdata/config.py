@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
     host: str = Field(default="127.0.0.1", description="Address `govdata serve` binds to.")
     port: int = Field(default=8000, description="Port `govdata serve` listens on.")
+    run_jobs: bool = Field(default=False,
+                           description="Run the periodic jobs (scheduled pulls, timeliness) in this process; "
+                                       "`govdata serve` turns it on unless `--no-jobs`.")
     share_review_months: int = Field(default=12, ge=1, le=120,
                                      description="A 暂不共享 catalog entry comes up for review this long after publication.")
 

@@ -44,7 +44,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "excel_unreadable": (422, "无法读取 Excel 文件", "The Excel file cannot be read"),
     "excel_too_many_rows": (422, "Excel 文件行数超过上限", "Too many rows in the Excel file"),
     "import_rejected": (422, "导入数据有误，未导入任何内容", "The import has errors; nothing was imported"),
-    # aggregation (aggregation/service.py)
+    # aggregation (aggregation/service/)
     "resource_not_published": (409, "数据资源目录尚未发布，不能汇聚数据", "The catalog entry is not published"),
     "dataset_not_structured": (409, "该目录的数据格式不是数据库或电子表格，不能按记录汇聚",
                                "The entry's format holds no structured records"),

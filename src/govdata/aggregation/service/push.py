@@ -28,115 +28,48 @@ with the same ``Idempotency-Key`` finds no stored batch and applies the batch ag
 have the same content hash and count as unchanged — so the result converges.
 """
 
+
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import MetaData, func, insert, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govdata.aggregation import policy
-from govdata.aggregation.models import Batch, Dataset, Finding
-from govdata.aggregation.tables import (
-    ColumnTypeChanged,
-    current_query,
-    data_connection,
-    data_engine,
-    dataset_table,
-    ensure_table,
-    evolve,
-    is_structured,
-    register_dataset,
+from govdata.aggregation.models import Batch, Finding
+from govdata.aggregation.service.common import (
+    KEY_SAMPLE,
+    MAX_KEY_LENGTH,
+    dataset_for,
+    key_too_long,
+    published_structured,
+    raw_key,
+    resource_by_code,
+    upsert,
 )
 from govdata.aggregation.validation import ItemSpec, Validator, content_hash
-from govdata.catalog.models import Resource, ResourceVersion
 from govdata.core import audit
 from govdata.core.actor import Actor
 from govdata.core.crypto import sm3_hex
-from govdata.core.db import settings_of, utcnow
-from govdata.core.errors import Conflict, DomainError, FieldError, NotFound, invalid
+from govdata.core.db import utcnow
+from govdata.core.errors import Conflict, DomainError, FieldError, invalid
 from govdata.core.policy import authorize
 
 MAX_ROWS = 10_000
-#: Keys looked up per query, and rows per executemany.
-CHUNK = 500
-KEY_SAMPLE = 20
-MAX_KEY_LENGTH = 512
 MAX_IDEMPOTENCY_KEY = 100
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl",
                           "application/json-lines", "application/x-jsonlines"})
 MODES = ("all", "partial")
 
-_engines: dict[str, Engine] = {}
 
 
 @dataclass
 class PushResult:
     body: dict[str, Any]
     replayed: bool = False
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-
-def _data_engine(session: Session) -> Engine:
-    """The data-plane engine: the session's own when no separate data database is configured; otherwise
-    one engine per URL, kept for the process."""
-    settings = settings_of(session)
-    control = session.get_bind()
-    if not getattr(settings, "data_database_url", None):
-        return control  # type: ignore[return-value]
-    url = settings.resolved_data_database_url
-    if url not in _engines:
-        _engines[url] = data_engine(settings, control)  # type: ignore[arg-type]
-    return _engines[url]
-
-
-def _resource(session: Session, code: str) -> Resource:
-    resource = session.scalar(select(Resource).where(Resource.code == code))
-    if resource is None:
-        raise NotFound("数据资源目录", code, "Catalog entry")
-    return resource
-
-
-def _published_structured(session: Session, resource: Resource) -> ResourceVersion:
-    if resource.published_version_id is None or resource.status == "withdrawn":
-        raise Conflict(f"数据资源目录“{resource.code}”尚未发布或已撤销，不能汇聚数据",
-                       f"Catalog entry {resource.code} is not published", code="resource_not_published")
-    version = session.get(ResourceVersion, resource.published_version_id)
-    assert version is not None
-    if not is_structured(version):
-        raise Conflict(f"数据资源目录“{resource.code}”的数据格式为“{version.format}”，不能按记录汇聚",
-                       f"Catalog entry {resource.code} has format {version.format}: no structured records",
-                       code="dataset_not_structured")
-    return version
-
-
-def _dataset_for(session: Session, resource: Resource, version: ResourceVersion) -> Dataset:
-    """The registry row and its table; made here for an entry published before aggregation existed."""
-    dataset = session.scalar(select(Dataset).where(Dataset.resource_id == resource.id))
-    if dataset is None:
-        dataset = register_dataset(session, resource, version)
-        ensure_table(session, dataset, _data_engine(session))
-    elif (dataset.last_version_no or 0) < version.version_no:
-        _evolve(session, dataset, version)
-    return dataset
-
-
-def _evolve(session: Session, dataset: Dataset, version: ResourceVersion) -> list[str]:
-    try:
-        return evolve(session, _data_engine(session), dataset, version.items, version.version_no)
-    except ColumnTypeChanged as exc:
-        raise Conflict(f"信息项“{exc.field_code}”的数据类型由{exc.old}改为{exc.new}，已汇聚的数据表列不能修改",
-                       f"Item {exc.field_code} changes data type {exc.old} -> {exc.new}",
-                       code="dataset_column_type_changed") from exc
 
 
 def _malformed(message: str, message_en: str) -> DomainError:
@@ -200,19 +133,6 @@ def _json_reason(exc: Exception) -> str:
     return _JSON_REASONS.get(msg, msg)
 
 
-def _raw_key(raw: dict[str, Any], key_codes: list[str]) -> str | None:
-    if not key_codes:
-        return None
-    parts = [raw.get(code) for code in key_codes]
-    if any(p is None or p == "" or isinstance(p, dict | list) for p in parts):
-        return None
-    return "|".join(str(p) for p in parts)[:MAX_KEY_LENGTH]
-
-
-def _chunks(seq: list[Any], size: int = CHUNK) -> Any:
-    for i in range(0, len(seq), size):
-        yield seq[i:i + size]
-
 
 # --- push ----------------------------------------------------------------------------------------------
 
@@ -221,7 +141,7 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
                  idempotency_key: str | None, mode: str = "all") -> PushResult:
     """Validate and upsert one batch of records of the structured catalog entry ``code`` (see the module
     docstring for the rules). Returns the reply body; ``replayed`` when it is a stored one."""
-    resource = _resource(session, code)
+    resource = resource_by_code(session, code)
     authorize(actor, policy.push_records, resource)
     if mode not in MODES:
         raise invalid("mode", "应为 all 或 partial", message_en="must be all or partial")
@@ -230,8 +150,8 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
         if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY or not idempotency_key.isascii():
             raise invalid("Idempotency-Key", f"应为1至{MAX_IDEMPOTENCY_KEY}个ASCII字符",
                           message_en=f"must be 1 to {MAX_IDEMPOTENCY_KEY} ASCII characters")
-    version = _published_structured(session, resource)
-    dataset = _dataset_for(session, resource, version)
+    version = published_structured(session, resource)
+    dataset = dataset_for(session, resource, version)
     digest = sm3_hex(payload)
 
     if idempotency_key is not None:
@@ -259,10 +179,10 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
         checked = validator.check(raw)
         problems = checked.problems
         if not problems and checked.key is not None and len(checked.key) > MAX_KEY_LENGTH:
-            problems = [_key_too_long(key_codes)]
+            problems = [key_too_long(key_codes)]
         if problems:
             unknown.update(p.field for p in problems if p.code == "out_of_scope")
-            rejections.append({"row": row_no, "key": _raw_key(raw, key_codes),
+            rejections.append({"row": row_no, "key": raw_key(raw, key_codes),
                                "problems": [{"field": p.field, "code": p.code, "message": p.message}
                                             for p in problems]})
             continue
@@ -292,7 +212,7 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
     counts = {"inserted": 0, "updated": 0, "unchanged": 0}
     written_keys: list[str] = []
     if status == "committed" and good:
-        counts, written_keys = _upsert(session, dataset, batch, good, field_codes)
+        counts, written_keys = upsert(session, dataset, batch, good, field_codes)
         dataset.last_batch_at = utcnow()
         dataset.row_count_estimate = (dataset.row_count_estimate or 0) + counts["inserted"]
     batch.inserted, batch.updated, batch.unchanged = counts["inserted"], counts["updated"], counts["unchanged"]
@@ -313,13 +233,6 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
     return PushResult(body)
 
 
-def _key_too_long(key_codes: list[str]) -> Any:
-    from govdata.aggregation.validation import RowProblem
-
-    return RowProblem(key_codes[0] if key_codes else "record_key", "key_too_long",
-                      f"记录主键超过{MAX_KEY_LENGTH}个字符")
-
-
 def _rejection(body: dict[str, Any], keep: bool = False) -> DomainError:
     rejections = body.get("rejections", [])
     errors = [FieldError(f"rows[{r['row']}].{p['field']}", p["code"], p["message"])
@@ -330,108 +243,3 @@ def _rejection(body: dict[str, Any], keep: bool = False) -> DomainError:
                               "rejections": rejections}, keep_writes=keep)
 
 
-def _upsert(session: Session, dataset: Dataset, batch: Batch, good: dict[str, tuple[dict[str, object], str]],
-            field_codes: list[str]) -> tuple[dict[str, int], list[str]]:
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
-    written: list[str] = []
-    now = utcnow()
-    batch_ref = str(batch.id)
-    with data_connection(session, _data_engine(session)) as connection:
-        table = dataset_table(dataset, MetaData(), connection.dialect.name)
-        later = table.alias("later")
-        latest = (select(func.max(later.c.record_version)).where(later.c.record_key == table.c.record_key)
-                  .scalar_subquery())
-        keys = list(good)
-        for chunk in _chunks(keys):
-            current = {r.record_key: r for r in connection.execute(
-                select(table.c.record_key, table.c.record_version, table.c.content_hash, table.c.tombstone)
-                .where(table.c.record_key.in_(chunk), table.c.record_version == latest))}
-            inserts = []
-            for key in chunk:
-                values, row_hash = good[key]
-                found = current.get(key)
-                if found is None:
-                    version_no = 1
-                    counts["inserted"] += 1
-                elif not found.tombstone and found.content_hash == row_hash:
-                    counts["unchanged"] += 1
-                    continue
-                else:
-                    version_no = found.record_version + 1
-                    counts["inserted" if found.tombstone else "updated"] += 1
-                inserts.append({**{c: values.get(c) for c in field_codes}, "record_key": key,
-                                "record_version": version_no, "batch_id": batch_ref, "content_hash": row_hash,
-                                "ingested_at": now, "tombstone": False})
-                written.append(key)
-            if inserts:
-                try:
-                    connection.execute(insert(table), inserts)
-                except IntegrityError as exc:
-                    raise Conflict("同一记录正被并发写入，本批未写入，请使用同一幂等键重试",
-                                   "Records are being written concurrently; nothing written, retry",
-                                   code="concurrent_write") from exc
-    return counts, written
-
-
-# --- the provider's check ------------------------------------------------------------------------------
-
-
-def get_record(session: Session, actor: Actor, code: str, key: str) -> dict[str, Any]:
-    """The current version of the record ``key`` of dataset ``code`` (not found when unknown or deleted)."""
-    resource = _resource(session, code)
-    authorize(actor, policy.get_record, resource)
-    dataset = session.scalar(select(Dataset).where(Dataset.resource_id == resource.id))
-    if dataset is None:
-        raise NotFound("数据记录", key, "Record")
-    with data_connection(session, _data_engine(session)) as connection:
-        table = dataset_table(dataset, MetaData(), connection.dialect.name)
-        row = connection.execute(current_query(table, key)).mappings().first()
-    if row is None:
-        raise NotFound("数据记录", key, "Record")
-    types = {c["field_code"]: c["data_type"] for c in dataset.columns}
-    active = [c["field_code"] for c in dataset.columns if c["retired_in_version"] is None]
-    values = {c: _json_value(row[c], types[c]) for c in active}
-    audit.record(session, actor, "aggregation.get_record", object_type="dataset", object_id=code,
-                 department_id=resource.department_id, medium="json",
-                 data_content={"fields": active, "count": 1, "keys": [key]})
-    ingested = row["ingested_at"]
-    return {"dataset": code, "key": key, "version": row["record_version"], "batch_id": row["batch_id"],
-            "ingested_at": ingested.isoformat() if ingested else None, "values": values}
-
-
-def _json_value(value: Any, data_type: str) -> Any:
-    if value is None:
-        return None
-    if data_type == "Y":
-        return format(Decimal(value) / 100, ".2f")
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
-# --- publication ---------------------------------------------------------------------------------------
-
-
-def dataset_published(session: Session, actor: Actor, resource: Resource, version: ResourceVersion) -> Dataset | None:
-    """Called by ``catalog.service.review_resource`` when ``version`` of ``resource`` is published: a
-    structured entry gets its registry row and table (first publication) or its table evolves with the
-    version's items (new columns added, removed items retired). Non-structured entries: nothing."""
-    if not is_structured(version):
-        return None
-    authorize(actor, policy.dataset_published, resource)
-    existing = session.scalar(select(Dataset).where(Dataset.resource_id == resource.id))
-    if existing is None:
-        dataset = register_dataset(session, resource, version)
-        ensure_table(session, dataset, _data_engine(session))
-        added = [c["field_code"] for c in dataset.columns]
-    else:
-        dataset = existing
-        added = _evolve(session, dataset, version)
-    audit.record(session, actor, "aggregation.dataset_published", object_type="dataset", object_id=resource.code,
-                 department_id=resource.department_id,
-                 detail={"table": dataset.table_name, "version_no": version.version_no, "added_columns": added})
-    return dataset

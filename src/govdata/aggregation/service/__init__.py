@@ -1,0 +1,16 @@
+"""Aggregation services (AGG), one module per way in or topic; every public function whose second
+parameter is the actor has a rule of the same name in ``aggregation.policy`` (tests/test_policy_pairing.py).
+
+- ``push``: real-time push of records by signed business systems;
+- ``records``: the providing department's own check of a record;
+- ``datasets``: the dataset table that follows a structured entry's publication;
+- ``common``: what they share (the published entry, its dataset, the append-only upsert).
+"""
+
+from govdata.aggregation.service.common import CHUNK, KEY_SAMPLE, MAX_KEY_LENGTH
+from govdata.aggregation.service.datasets import dataset_published
+from govdata.aggregation.service.push import MAX_IDEMPOTENCY_KEY, MAX_ROWS, PushResult, push_records
+from govdata.aggregation.service.records import get_record
+
+__all__ = ["CHUNK", "KEY_SAMPLE", "MAX_IDEMPOTENCY_KEY", "MAX_KEY_LENGTH", "MAX_ROWS", "PushResult",
+           "dataset_published", "get_record", "push_records"]
