@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
 
     from govdata.aggregation import api as aggregation_api
+    from govdata.aggregation import views as aggregation_views
     from govdata.catalog import api as catalog_api
     from govdata.catalog import ckan as catalog_ckan
     from govdata.catalog import excel_routes as catalog_excel
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.workflow import api as workflow_api
     from govdata.workflow import views as workflow_views
 
-    for router in (aggregation_api.router, catalog_api.router, catalog_ckan.router, catalog_excel.router, collection_api.router,
+    for router in (aggregation_api.router, aggregation_views.router, catalog_api.router, catalog_ckan.router, catalog_excel.router, collection_api.router,
                    catalog_views.router, collection_views.router, org_api.router, systems_api.router, workflow_api.router, supervision_api.router,
                    web_views.router, org_views.router, systems_views.router, workflow_views.router,
                    supervision_views.router):

@@ -52,7 +52,7 @@ def job_actor() -> Actor:
 
 def load_jobs() -> dict[str, Job]:
     """Import the modules that declare jobs, and return the registry."""
-    import govdata.aggregation.jobs  # noqa: F401
+    import govdata.aggregation.service  # noqa: F401  (jobs are declared beside their services)
 
     return JOBS
 

@@ -14,3 +14,10 @@ from govdata.aggregation.service.records import get_record
 
 __all__ = ["CHUNK", "KEY_SAMPLE", "MAX_IDEMPOTENCY_KEY", "MAX_KEY_LENGTH", "MAX_ROWS", "PushResult",
            "dataset_published", "get_record", "push_records"]
+
+# Each topic module lists its public names in __all__.
+from govdata.aggregation.service.files import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.pulls import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.schedules import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.quality import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.deletions import *  # noqa: E402,F401,F403

@@ -1,4 +1,4 @@
-"""JSON routes of the aggregation context under /api/v1/datasets."""
+"""JSON routes of the real-time push and the provider's record check, under /api/v1/datasets."""
 
 from __future__ import annotations
 

@@ -1,0 +1,5 @@
+"""Rules for the aggregation services in ``service.files``, one per function, of the same name."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

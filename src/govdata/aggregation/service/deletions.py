@@ -1,0 +1,5 @@
+"""Aggregation services: deletions."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Aggregation services: quality."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
