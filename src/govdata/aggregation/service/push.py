@@ -35,34 +35,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govdata.aggregation import policy
-from govdata.aggregation.models import Batch, Finding
+from govdata.aggregation.service.ingest import MODES, commit_batch, replayed, target_of, validate_rows
 from govdata.aggregation.service.common import (
-    KEY_SAMPLE,
-    MAX_KEY_LENGTH,
-    dataset_for,
-    key_too_long,
-    published_structured,
-    raw_key,
     resource_by_code,
-    upsert,
 )
-from govdata.aggregation.validation import ItemSpec, Validator, content_hash
-from govdata.core import audit
 from govdata.core.actor import Actor
 from govdata.core.crypto import sm3_hex
-from govdata.core.db import utcnow
-from govdata.core.errors import Conflict, DomainError, FieldError, invalid
+from govdata.core.errors import DomainError, invalid
 from govdata.core.policy import authorize
 
 MAX_ROWS = 10_000
 MAX_IDEMPOTENCY_KEY = 100
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl",
                           "application/json-lines", "application/x-jsonlines"})
-MODES = ("all", "partial")
 
 
 
@@ -150,96 +138,13 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
         if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY or not idempotency_key.isascii():
             raise invalid("Idempotency-Key", f"应为1至{MAX_IDEMPOTENCY_KEY}个ASCII字符",
                           message_en=f"must be 1 to {MAX_IDEMPOTENCY_KEY} ASCII characters")
-    version = published_structured(session, resource)
-    dataset = dataset_for(session, resource, version)
+    target = target_of(session, resource)
     digest = sm3_hex(payload)
-
-    if idempotency_key is not None:
-        prior = session.scalar(select(Batch).where(Batch.dataset_id == dataset.id, Batch.actor_name == actor.name,
-                                                   Batch.idempotency_key == idempotency_key))
-        if prior is not None:
-            if prior.payload_digest != digest:
-                raise Conflict("该幂等键已用于内容不同的批次，请为新批次使用新的幂等键",
-                               "This Idempotency-Key was used for a different payload", code="idempotency_key_reused")
-            if prior.status == "rejected":
-                raise _rejection(prior.result or {})
-            return PushResult(dict(prior.result or {}), replayed=True)
-
+    prior = replayed(session, target, actor, idempotency_key, digest)
+    if prior is not None:
+        return PushResult(prior, replayed=True)
     rows, medium = _parse(payload, content_type)
-    specs = [ItemSpec.from_item(item) for item in version.items]
-    validator = Validator(specs)
-    key_codes = [s.field_code for s in specs if s.is_key]
-    field_codes = [s.field_code for s in specs]
-
-    rejections: list[dict[str, Any]] = []
-    unknown: set[str] = set()
-    good: dict[str, tuple[dict[str, object], str]] = {}
-    duplicates = 0
-    for row_no, raw in rows:
-        checked = validator.check(raw)
-        problems = checked.problems
-        if not problems and checked.key is not None and len(checked.key) > MAX_KEY_LENGTH:
-            problems = [key_too_long(key_codes)]
-        if problems:
-            unknown.update(p.field for p in problems if p.code == "out_of_scope")
-            rejections.append({"row": row_no, "key": raw_key(raw, key_codes),
-                               "problems": [{"field": p.field, "code": p.code, "message": p.message}
-                                            for p in problems]})
-            continue
-        values = checked.values
-        assert values is not None
-        digest_of_row = content_hash(values)
-        # A dataset without key items keys each row by its content: a repeated row is unchanged.
-        key = checked.key if checked.key is not None else digest_of_row
-        if key in good:
-            duplicates += 1
-        good[key] = (values, digest_of_row)
-
-    status = "rejected" if rejections and mode == "all" else "committed"
-    batch = Batch(dataset_id=dataset.id, source="push", actor_kind=actor.kind, actor_name=actor.name,
-                  system_id=actor.system_id, user_id=actor.user_id, department_id=resource.department_id,
-                  idempotency_key=idempotency_key, payload_digest=digest, medium=medium, mode=mode, status=status,
-                  inserted=0, updated=0, unchanged=0, rejected=len(rejections))
-    session.add(batch)
-    session.flush()
-    if unknown:
-        session.add(Finding(kind="scope_expansion", dataset_id=dataset.id, department_id=resource.department_id,
-                            actor_name=actor.name,
-                            detail={"fields": sorted(unknown), "batch_id": batch.id, "resource_code": code,
-                                    "rows": sum(1 for r in rejections
-                                                if any(p["code"] == "out_of_scope" for p in r["problems"]))}))
-
-    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
-    written_keys: list[str] = []
-    if status == "committed" and good:
-        counts, written_keys = upsert(session, dataset, batch, good, field_codes)
-        dataset.last_batch_at = utcnow()
-        dataset.row_count_estimate = (dataset.row_count_estimate or 0) + counts["inserted"]
-    batch.inserted, batch.updated, batch.unchanged = counts["inserted"], counts["updated"], counts["unchanged"]
-    body = {"batch_id": batch.id, "dataset": code, "mode": mode, "status": status, "received": len(rows),
-            **counts, "rejected": len(rejections), "duplicates": duplicates, "rejections": rejections}
-    batch.result = body
-    audit.record(session, actor, "aggregation.push_records", object_type="dataset", object_id=code,
-                 result="success" if status == "committed" else "failure", medium=medium,
-                 department_id=resource.department_id,
-                 data_content={"fields": field_codes, "count": len(written_keys), "keys": written_keys[:KEY_SAMPLE]},
-                 detail={"batch_id": batch.id, "mode": mode, "status": status, "payload_digest": digest,
-                         "idempotency_key": idempotency_key, "received": len(rows), **counts,
-                         "rejected": len(rejections), "out_of_scope_fields": sorted(unknown) or None})
-    session.flush()
-    if status == "rejected":
-        # Keep the Batch record, the finding and the audit entry; no data row was written.
-        raise _rejection(body, keep=True)
+    checked = validate_rows(target, rows)
+    body = commit_batch(session, target, actor, checked, source="push", medium=medium, mode=mode, digest=digest,
+                        idempotency_key=idempotency_key, action="aggregation.push_records")
     return PushResult(body)
-
-
-def _rejection(body: dict[str, Any], keep: bool = False) -> DomainError:
-    rejections = body.get("rejections", [])
-    errors = [FieldError(f"rows[{r['row']}].{p['field']}", p["code"], p["message"])
-              for r in rejections for p in r["problems"]]
-    return DomainError("batch_rejected", f"共{len(rejections)}条记录不合格，整批未写入",
-                       f"{len(rejections)} rows rejected; nothing was written", errors=errors,
-                       extra={"batch_id": body.get("batch_id"), "rejected": len(rejections),
-                              "rejections": rejections}, keep_writes=keep)
-
-
