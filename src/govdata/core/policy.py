@@ -39,7 +39,7 @@ def authorize(actor: Actor, rule: Rule, obj: Any = None) -> None:
     """
     if actor.kind == "platform" or rule(actor, obj):
         return
-    action = f"{rule.__module__.split('.')[-2]}.{rule.__name__}"
+    action = f"{rule.__module__.split('.')[1]}.{rule.__name__}"  # govdata.<context>.policy[.<topic>]
     raise Forbidden(action, f"当前账号无权执行“{action}”", f"Not allowed: {action}")
 
 
