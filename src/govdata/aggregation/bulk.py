@@ -84,8 +84,7 @@ class ChunkWriter:
         key_hashes = np.fromiter((hash(k) for k in kept_keys), dtype=np.int64, count=len(kept_keys))
 
         if self.empty_at_start:
-            maybe = np.isin(key_hashes, self.seen, assume_unique=False) if len(self.seen) else \
-                np.zeros(len(kept_keys), dtype=bool)
+            maybe = self._seen_before(key_hashes)
         else:
             maybe = np.ones(len(kept_keys), dtype=bool)
         versions = np.ones(len(kept_keys), dtype=np.int64)
@@ -107,7 +106,10 @@ class ChunkWriter:
                 versions[i] = version + 1
                 self.counts["inserted" if tombstone else "updated"] += 1
         self.counts["inserted"] += int(len(kept_keys) - len(look))
-        self.seen = np.union1d(self.seen, key_hashes)
+        if self.empty_at_start:
+            merged = np.concatenate([self.seen, np.sort(key_hashes)])
+            merged.sort(kind="stable")  # two sorted runs: a merge, not a full sort
+            self.seen = merged
 
         rows = order[keep] if not keep.all() else order
         if not len(rows):
@@ -120,6 +122,12 @@ class ChunkWriter:
         data = {code: columns[code].take(take) for code in self.field_codes}
         self._insert(data, selected, versions[keep] if not keep.all() else versions, selected_hashes)
         self.written += len(selected)
+
+    def _seen_before(self, key_hashes: np.ndarray) -> np.ndarray:
+        if not len(self.seen):
+            return np.zeros(len(key_hashes), dtype=bool)
+        at = np.searchsorted(self.seen, key_hashes)
+        return self.seen[np.minimum(at, len(self.seen) - 1)] == key_hashes
 
     def _current(self, keys: list[str]) -> dict[str, tuple[int, str | None, bool]]:
         table = self.table
@@ -160,19 +168,26 @@ class ChunkWriter:
                 *self.field_codes]
 
     def _executemany(self, data: dict[str, pa.Array], system: dict[str, pa.Array], n: int) -> None:
-        """SQLite: one ``executemany`` of plain tuples, values in the forms SQLAlchemy's SQLite types store
-        (dates 'YYYY-MM-DD', timestamps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, booleans 0/1)."""
+        """SQLite: one ``executemany`` on the session's own connection (same transaction), values in the forms
+        SQLAlchemy's SQLite types store (dates 'YYYY-MM-DD', timestamps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC,
+        booleans 0/1); the batch, the ingest time and the tombstone flag are the same for every row, so they
+        are literals of the statement (our own integer and timestamp text, never input)."""
         stamp = self.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         lists: list[list[Any]] = [system["record_key"].to_pylist(), system["record_version"].to_pylist(),
-                                  system["batch_id"].to_pylist(), system["content_hash"].to_pylist(),
-                                  [stamp] * n, [0] * n]
+                                  system["content_hash"].to_pylist()]
         for code, data_type in zip(self.field_codes, self.types, strict=True):
             lists.append(_sqlite_values(data[code], data_type))
         preparer = self.connection.dialect.identifier_preparer
-        names = ", ".join(preparer.quote(c) for c in self._names())
-        marks = ", ".join("?" for _ in lists)
+        names = ", ".join(preparer.quote(c) for c in ["record_key", "record_version", "content_hash", "batch_id",
+                                                      "ingested_at", "tombstone", *self.field_codes])
+        marks = ", ".join(["?", "?", "?", f"'{int(self.batch_ref)}'", f"'{stamp}'", "0"] +
+                          ["?" for _ in self.field_codes])
         sql = f"INSERT INTO {preparer.quote(self.table.name)} ({names}) VALUES ({marks})"
-        self.connection.exec_driver_sql(sql, list(zip(*lists, strict=True)))
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, zip(*lists, strict=True))
+        finally:
+            cursor.close()
 
     def _copy(self, data: dict[str, pa.Array], system: dict[str, pa.Array], n: int) -> None:
         """PostgreSQL: the chunk as CSV through ``COPY … FROM STDIN`` on the session's own connection (same
@@ -201,6 +216,8 @@ def _sqlite_values(array: pa.Array, data_type: str) -> list[Any]:
         return _utc_text(array, 26).to_pylist()  # 'YYYY-MM-DD HH:MM:SS.ffffff'
     if data_type == "L":
         return pc.cast(array, pa.int8()).to_pylist()
+    if data_type in ("Y", "I", "B", "F") and array.null_count == 0:
+        return array.to_numpy().tolist()  # faster than to_pylist for plain numbers
     return array.to_pylist()
 
 

@@ -182,8 +182,9 @@ def evolve(session_or_connection: Session | Connection, engine: Engine | None, d
     (``ResourceItem`` rows or dicts with field_code, data_type, length). Returns the field codes added.
 
     New items get a column (ALTER TABLE … ADD COLUMN); an item no longer in the catalog keeps its column
-    and history and is only marked ``retired_in_version``; an item coming back is un-retired. Existing
-    columns are never dropped or altered: an item whose data type changed raises ``ColumnTypeChanged``
+    and history and is only marked ``retired_in_version``; an item coming back is un-retired; a 字符型 item
+    made longer widens its column (PostgreSQL: ALTER COLUMN … TYPE VARCHAR(n), which rewrites nothing).
+    Columns are never dropped or narrowed: an item whose data type changed raises ``ColumnTypeChanged``
     before anything is written. The registry row (``dataset.columns``, ``last_version_no``) is updated in
     memory; the caller's session commits it. Creates the table if it does not exist yet."""
     items = list(items)
@@ -197,8 +198,14 @@ def evolve(session_or_connection: Session | Connection, engine: Engine | None, d
     present = {_field(item, "field_code") for item in items}
     columns = [known[entry["field_code"]] for entry in dataset.columns]
     added: list[dict[str, Any]] = []
+    widened: list[dict[str, Any]] = []
     for item in items:
         code = _field(item, "field_code")
+        if code in known and known[code]["data_type"] == "C":
+            new_length = _field(item, "length") or 255
+            if new_length > (known[code].get("length") or 255):
+                known[code]["length"] = new_length  # a longer 字符型 item: the column widens (never narrows)
+                widened.append(known[code])
         if code not in known:
             entry = {"field_code": code, "data_type": _field(item, "data_type"), "length": _field(item, "length"),
                      "added_in_version": version_no, "retired_in_version": None}
@@ -216,6 +223,12 @@ def evolve(session_or_connection: Session | Connection, engine: Engine | None, d
         else:
             existing = {c["name"] for c in inspect(connection).get_columns(dataset.table_name)}
             preparer = connection.dialect.identifier_preparer
+            for entry in widened:
+                if connection.dialect.name != "sqlite":  # SQLite does not enforce VARCHAR lengths
+                    column = _item_column(entry, connection.dialect.name)
+                    type_sql = column.type.compile(dialect=connection.dialect)
+                    connection.exec_driver_sql(f"ALTER TABLE {preparer.quote(dataset.table_name)} ALTER COLUMN "
+                                               f"{preparer.quote(entry['field_code'])} TYPE {type_sql}")
             for entry in added:
                 if entry["field_code"] in existing:  # added by an earlier attempt whose registry write was lost
                     continue

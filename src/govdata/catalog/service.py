@@ -19,7 +19,7 @@ from govdata.catalog.excel import CellError, ParsedCatalog, sort_errors
 from govdata.catalog.models import RESOURCE_STATUSES, Classification, Resource, ResourceItem, ResourceVersion
 from govdata.catalog.interop import KEYWORD_SEPARATORS, PublishedFilter, PublishedPage, split_keywords
 from govdata.catalog.schemas import ResourceCreate, ResourceDraft, ResourceFilter, ReviewDecision, WithdrawalRequest
-from govdata.catalog.standard import resource_code
+from govdata.catalog.standard import STRUCTURED_FORMATS, resource_code
 from govdata.core import audit
 from govdata.core.actor import Actor
 from govdata.core.db import settings_of, utcnow
@@ -246,6 +246,7 @@ def submit_resource(session: Session, actor: Actor, code: str) -> Resource:
                        "Data declared a state secret can never be published on the platform", code="secret_refused",
                        errors=[FieldError("secret_declared", "secret_refused", "涉密数据不得发布")], keep_writes=True)
     _validate(ResourceDraft.model_validate({**snapshot(draft), "change_reason": draft.change_reason}))
+    _keep_item_types(version(session, resource.published_version_id), draft)
     unknown = [c for c in draft.related_codes if c != code and session.scalar(
         select(Resource.id).where(Resource.code == c)) is None]
     if unknown:
@@ -263,6 +264,21 @@ def submit_resource(session: Session, actor: Actor, code: str) -> Resource:
     audit.record(session, actor, "catalog.submit_resource", object_type="catalog_resource", object_id=code,
                  department_id=resource.department_id, detail={"version_no": draft.version_no, "work_item": item.id})
     return resource
+
+
+def _keep_item_types(published: ResourceVersion | None, draft: ResourceVersion) -> None:
+    """A published structured entry's data is held in typed columns that never change (AGG): a new
+    version may add items, drop them or lengthen text items, but not give an existing item another type."""
+    if published is None or published.format not in STRUCTURED_FORMATS:
+        return
+    before = {item.field_code: item.data_type for item in published.items}
+    errors = [FieldError(f"items[{i}].data_type", "item_type_changed",
+                         f"已发布的信息项“{item.name}（{item.field_code}）”的数据类型不能由{before[item.field_code]}改为"
+                         f"{item.data_type}（已汇聚的数据按原类型存储）；如需新类型，请新增信息项")
+              for i, item in enumerate(draft.items)
+              if item.field_code in before and before[item.field_code] != item.data_type]
+    if errors:
+        raise Invalid(errors, code="item_type_changed")
 
 
 def review_resource(session: Session, actor: Actor, code: str, decision: ReviewDecision) -> Resource:
