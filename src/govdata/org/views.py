@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from govdata.aggregation import policy as aggregation_policy
+from govdata.aggregation import service as aggregation_service
 from govdata.core.errors import DomainError
+from govdata.core.policy import allowed
 from govdata.org import service
 from govdata.org.schemas import (
     ContactEnd,
@@ -75,7 +78,10 @@ def _department_page(request: Request, department_id: int, status_code: int = 20
     with page(request) as (session, actor):
         department = service.get_department(session, actor, department_id)
         people = service.list_people(session, actor, department_id, include_ended=True)
+        timeliness = (aggregation_service.department_timeliness(session, actor, department_id)
+                      if allowed(actor, aggregation_policy.department_timeliness, department) else None)
         return render(request, "org/department.html", actor, status_code=status_code, department=department,
+                      timeliness=timeliness,
                       current={p.role: p for p in people if p.ended_at is None and p.role != "contact"},
                       contacts=[p for p in people if p.role == "contact" and p.ended_at is None],
                       history=people, saved=request.query_params.get("saved"), **extra)

@@ -147,3 +147,44 @@ CATALOG_WITHDRAWAL = register(Process(
         Transition("reject", "不同意", ("pending",), "rejected", requires=("reason",)),
     ),
 ))
+
+AGGREGATION_SCHEDULE_FILING = register(Process(
+    name="aggregation_schedule_filing",
+    label="汇聚时限备案审批",
+    initial="pending_review",
+    states={
+        "pending_review": State("pending_review", "待大数据中心审核备案", holder_role="platform_admin",
+                                deadline_workdays=5),
+        "approved": State("approved", "备案已通过", final=True),
+        "rejected": State("rejected", "备案未通过", final=True),
+        "withdrawn": State("withdrawn", "备案已撤回", final=True),
+    },
+    transitions=(
+        Transition("approve", "通过备案", ("pending_review",), "approved"),
+        Transition("reject", "不予备案", ("pending_review",), "rejected", requires=("reason",)),
+        Transition("withdraw", "撤回备案", ("pending_review",), "withdrawn", who=owner_manager,
+                   requires=("reason",)),
+    ),
+))
+
+AGGREGATION_DELETION = register(Process(
+    name="aggregation_deletion",
+    label="政务数据删除审批",
+    initial="dept_review",
+    states={
+        "dept_review": State("dept_review", "待本部门审核删除", holder_role="dept_reviewer", holder_scope="owner",
+                             deadline_workdays=5),
+        "center_review": State("center_review", "待大数据中心审批删除", holder_role="platform_admin",
+                               deadline_workdays=5),
+        "approved": State("approved", "已批准，数据已删除（逻辑删除）", final=True),
+        "rejected": State("rejected", "删除申请未通过", final=True),
+        "withdrawn": State("withdrawn", "删除申请已撤回", final=True),
+    },
+    transitions=(
+        Transition("pass", "部门审核通过", ("dept_review",), "center_review"),
+        Transition("approve", "批准删除", ("center_review",), "approved"),
+        Transition("reject", "不同意删除", ("dept_review", "center_review"), "rejected", requires=("reason",)),
+        Transition("withdraw", "撤回申请", ("dept_review", "center_review"), "withdrawn", who=owner_manager,
+                   requires=("reason",)),
+    ),
+))
