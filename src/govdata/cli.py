@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -199,6 +200,78 @@ def audit_verify() -> None:
     console.print(f"[red]audit chain BROKEN at entry {result.bad_seq}: {result.reason}[/red] "
                   f"({result.checked} entries verified before it)")
     sys.exit(1)
+
+
+@app.command("load")
+def load(code: str = typer.Argument(..., help="Catalog resource code of a published structured entry"),
+         path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                     help="CSV (UTF-8 or GB18030) or XLSX file; first row = column names"),
+         mode: str = typer.Option("all", help="all: any bad row rejects the whole file; partial: load the good rows"),
+         mapping: list[str] = typer.Option([], "--map", metavar="COL=FIELD",
+                                           help="Map column COL to item field code FIELD; repeat for several"),
+         ignore: list[str] = typer.Option([], "--ignore", metavar="COL", help="Leave column COL out; repeatable"),
+         username: str = typer.Option(None, "--as", metavar="USERNAME",
+                                      help="Act as this user (default: the platform operator)"),
+         idempotency_key: str = typer.Option(None, "--idempotency-key",
+                                             help="Run this load once: a rerun with the same key and file is answered")
+         ) -> None:
+    """Load a CSV or XLSX file into a dataset (columns matched by field code or item name; --map/--ignore
+    for the rest); prints the counts and the rejection report's path; exit 1 when rejected or failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from govdata.aggregation import service
+    from govdata.core.actor import platform_actor
+    from govdata.core.errors import DomainError
+    from govdata.org.models import User
+    from govdata.org.signin import actor_for
+
+    if mode not in ("all", "partial"):
+        _fail("--mode must be all or partial")
+    pairs = [pair.partition("=") for pair in mapping]
+    if any(not sep or not col.strip() or not field.strip() for col, sep, field in pairs):
+        _fail("--map expects COL=FIELD")
+    overrides: dict[str, str | None] = {col.strip(): field.strip() for col, _, field in pairs}
+    with _sessions()() as session:
+        actor = platform_actor()
+        if username is not None:
+            user = session.scalar(select(User).where(User.username == username.strip().lower()))
+            if user is None or not user.active:
+                _fail(f"no active user named {username}")
+            actor = actor_for(user, "cli")  # type: ignore[arg-type]
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("行"),
+                   TimeElapsedColumn())
+        failure: DomainError | None = None
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task(path.name, total=None)
+            try:
+                loaded = service.load_file(session, actor, code, path, mapping=overrides, ignore=tuple(ignore),
+                                           mode=mode, idempotency_key=idempotency_key,
+                                           progress=lambda done, expected: bar.update(task, completed=done,
+                                                                                      total=expected))
+                bar.update(task, total=(loaded.result or {}).get("received"))
+            except DomainError as exc:
+                failure = exc
+            (session.commit if failure is None or failure.keep_writes else session.rollback)()
+        if failure is not None and failure.keep_writes:  # rejected as a whole: the load is recorded as such
+            loaded = next(f for f in service.list_file_loads(session, actor, code)
+                          if f.batch_id == failure.extra.get("batch_id"))
+        elif failure is not None:
+            for error in failure.errors[:20]:
+                console.print(f"  {error.field}: {error.message}", markup=False)
+            _fail(failure.message("zh"))
+        result = loaded.result or {}
+        console.print(f"load {loaded.id} of {path.name} into {code}: {loaded.status}, batch {loaded.batch_id}")
+        print("  ".join(f"{name}={result.get(name, 0)}" for name in
+                        ("received", "inserted", "updated", "unchanged", "rejected", "duplicates")))
+        for row in result.get("rejections", [])[:10]:
+            print(f"  第{row['row']}行 {row.get('key') or ''}：" + "；".join(p["message"] for p in row["problems"]))
+        if result.get("report"):
+            report = service.rejection_report(session, actor, loaded.id)
+            session.commit()
+            print(f"rejection report: {report}")
+    if failure is not None or loaded.status != "committed":
+        _fail(failure.message("zh") if failure is not None else f"load {loaded.status}")
 
 
 @jobs_app.command("list")

@@ -1,6 +1,141 @@
-"""JSON routes of the aggregation context: files."""
+"""JSON routes of file loads (AGG-5): upload a CSV or XLSX file for a dataset, set its column mapping, run it,
+read it, download its rejection report. The service is ``aggregation.service.files``."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, BinaryIO, TypeVar
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.datastructures import FormData, UploadFile
+
+from govdata.aggregation import progress, service
+from govdata.aggregation.schemas_files import FileLoadOut, MappingIn, file_load_out
+from govdata.core.errors import Conflict, DomainError, invalid
+from govdata.web.edge import call
+
+#: Largest data file accepted, and the body limit of the upload routes (the file plus the multipart envelope).
+MAX_FILE_BYTES = 1 << 30
+UPLOAD_BODY_BYTES = MAX_FILE_BYTES + 64 * 1024
+UPLOAD_API = "/api/v1/datasets/*/loads"
+UPLOAD_PAGE = "/aggregation/datasets/*/loads"
+BODY_LIMITS = {UPLOAD_API: UPLOAD_BODY_BYTES, UPLOAD_PAGE: UPLOAD_BODY_BYTES}
+CSV_MEDIA = "text/csv; charset=utf-8"
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api/v1", tags=["aggregation"])
-BODY_LIMITS: dict[str, int] = {}
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary",
+                                    "description": "CSV (UTF-8 or GB18030) or XLSX (first worksheet), at most "
+                                                   "1 GiB; the first row holds the column names"}}}}},
+    },
+}
+
+
+async def read_upload(request: Request, run: Callable[[str, BinaryIO], T],
+                      check: Callable[[FormData], None] | None = None) -> T:
+    """Read the multipart form (the file spools to a temporary file, never whole into memory), ``check`` its
+    other fields, and call ``run(filename, binary file)`` in a worker thread; the temporary file is removed
+    afterwards. The caller has been authenticated already, so a stranger's upload is refused unread."""
+    async with request.form(max_files=1, max_fields=10, max_part_size=64 * 1024) as form:
+        if check is not None:
+            check(form)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise invalid("file", "请选择要上传的CSV或Excel（.xlsx）文件", code="file_empty",
+                          message_en="choose a CSV or XLSX file to upload")
+        return await run_in_threadpool(run, upload.filename, upload.file)
+
+
+@router.post("/datasets/{code}/loads", response_model=FileLoadOut, status_code=201, openapi_extra=_UPLOAD_BODY,
+             responses={409: {"description": "resource_not_published, dataset_not_structured"},
+                        413: {"description": "body_too_large: over 1 GiB"},
+                        422: {"description": "file_empty, file_encoding, file_unreadable, file_no_header, "
+                                             "file_duplicate_column"}})
+async def upload_file(request: Request, code: str) -> FileLoadOut:
+    """Upload a data file for the published structured entry ``code`` (its department's data manager, or the
+    platform administrator). The file is kept; its header and first rows are read, and a mapping of its
+    columns to the entry's information items is proposed (by field code or item name; unmatched columns are
+    null). Next: ``PUT /api/v1/loads/{id}/mapping``, then ``POST /api/v1/loads/{id}/run``."""
+    return await read_upload(request, lambda filename, source: call(  # type: ignore[no-any-return]
+        request, service.upload_file, code, filename, source, out=lambda load: file_load_out(load, code)))
+
+
+@router.get("/datasets/{code}/loads", response_model=list[FileLoadOut])
+def list_file_loads(request: Request, code: str) -> object:
+    """The file loads of an entry, newest first (at most 200)."""
+    return call(request, service.list_file_loads, code,
+                out=lambda loads: [file_load_out(load, code) for load in loads])
+
+
+def _progress(request: Request, load_id: int) -> Any:
+    state = progress.registry_of(request.app).get(load_id)
+    return state if state is not None and state.running else None
+
+
+@router.get("/loads/{load_id}", response_model=FileLoadOut)
+def get_file_load(request: Request, load_id: int) -> object:
+    """One file load: its file, mapping, status and result; ``progress`` while it runs in this server
+    process (started from the web page, or by another caller of ``/run``)."""
+    return call(request, service.get_file_load, load_id,
+                out=lambda load: file_load_out(load, progress=_progress(request, load_id)))
+
+
+@router.put("/loads/{load_id}/mapping", response_model=FileLoadOut,
+            responses={409: {"description": "file_load_done: the load has run"},
+                       422: {"description": "columns_unmapped, mapping_invalid (the error names the column)"}})
+def map_columns(request: Request, load_id: int, body: MappingIn) -> object:
+    """Set which information item each column of the file fills (null: the column is not collected) and the
+    mode. Every column must be named; each item at most once; every key item must be mapped."""
+    return call(request, service.map_columns, load_id, body.mapping, body.mode, out=file_load_out)
+
+
+@router.post("/loads/{load_id}/run", response_model=FileLoadOut,
+             responses={409: {"description": "the load is running; file_missing; idempotency_key_reused"},
+                        422: {"description": "batch_rejected (mode all: nothing written, the load is recorded as "
+                                             "rejected and the report lists every rejected row); columns_unmapped, "
+                                             "file_unreadable"}})
+def run_file_load(
+    request: Request,
+    load_id: int,
+    idempotency_key: Annotated[str | None, Header(max_length=service.MAX_IDEMPOTENCY_KEY,
+                                                  description="one value per load; a retry with the same key and "
+                                                              "file is answered, not applied again")] = None,
+) -> object:
+    """Run the load now and answer when it is done (a large file takes a while: about 100k rows a second).
+    A load that has run already answers its result. The reply's ``result`` has the counts and the first 100
+    rejected rows; the report (``GET /api/v1/loads/{id}/report``) lists all of them."""
+    registry = progress.registry_of(request.app)
+    if not registry.begin(load_id):
+        raise Conflict("该文件正在导入，请稍后查看结果", "This file load is running", code="conflict")
+    state = "failed"
+    try:
+        loaded = call(request, lambda session, actor, lid: service.run_file_load(
+            session, actor, lid, idempotency_key=idempotency_key,
+            progress=lambda done, expected: registry.update(lid, done, expected)), load_id, out=file_load_out)
+        state = "done"
+        return loaded
+    except DomainError as exc:
+        if exc.keep_writes:  # rejected as a whole: the load is recorded as such
+            state = "done"
+        raise
+    finally:
+        registry.finish(load_id, state)
+
+
+@router.get("/loads/{load_id}/report", response_class=FileResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with BOM: 行号, 记录主键, 问题, "
+                                                                       "then the row's original columns"},
+                       404: {"description": "the load has no rejected rows"}})
+def rejection_report(request: Request, load_id: int) -> FileResponse:
+    """Every rejected row of a load with its line in the file, its reasons and its original values (an
+    export of the department's data: audited)."""
+    path = call(request, service.rejection_report, load_id)
+    return FileResponse(path, media_type=CSV_MEDIA, filename=f"rejections-load-{load_id}.csv")
