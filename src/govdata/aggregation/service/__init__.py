@@ -18,6 +18,8 @@ __all__ = ["CHUNK", "KEY_SAMPLE", "MAX_IDEMPOTENCY_KEY", "MAX_KEY_LENGTH", "MAX_
 # Each topic module lists its public names in __all__.
 from govdata.aggregation.service.files import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.pulls import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.stream import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.pull_runs import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.schedules import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.quality import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.deletions import *  # noqa: E402,F401,F403

@@ -69,7 +69,7 @@ def _too_many(count: str) -> DomainError:
                    message_en=f"at most {MAX_ROWS} rows per batch, got {count}")
 
 
-def _parse(payload: bytes, content_type: str | None) -> tuple[list[Any], str]:
+def parse_records(payload: bytes, content_type: str | None) -> tuple[list[Any], str]:
     """The rows of a JSON array or NDJSON body, and the medium ("json" or "ndjson")."""
     try:
         text = payload.decode("utf-8-sig")
@@ -143,7 +143,7 @@ def push_records(session: Session, actor: Actor, code: str, payload: bytes, cont
     prior = replayed(session, target, actor, idempotency_key, digest)
     if prior is not None:
         return PushResult(prior, replayed=True)
-    rows, medium = _parse(payload, content_type)
+    rows, medium = parse_records(payload, content_type)
     checked = validate_rows(target, rows)
     body = commit_batch(session, target, actor, checked, source="push", medium=medium, mode=mode, digest=digest,
                         idempotency_key=idempotency_key, action="aggregation.push_records")
