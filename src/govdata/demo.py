@@ -20,7 +20,8 @@ def is_empty(session: Session) -> bool:
 
 def load(session: Session, catalog: bool = True) -> list[dict[str, Any]]:
     """Create regions, departments, responsible persons and one account per role, then (unless ``catalog``
-    is False, as most tests want) the demo catalog and the collection catalogs; return the accounts."""
+    is False, as most tests want) the demo catalog, the collection catalogs and the demo datasets (tens of
+    thousands of rows pushed through the aggregation API's service); return the accounts."""
     actor = platform_actor("govdata-demo")
     for region in demo_data.REGIONS:
         org.create_region(session, actor, RegionCreate.model_validate(region))
@@ -39,9 +40,11 @@ def load(session: Session, catalog: bool = True) -> list[dict[str, Any]]:
             username=account["username"], display_name=account["display_name"],
             department_id=ids[account["department_key"]], roles=account["roles"], password=account["password"]))
     if catalog:
+        from govdata.aggregation import demo as aggregation_demo
         from govdata.catalog import demo_catalog
         from govdata.collection import demo as collection_demo
 
         demo_catalog.load(session)
         collection_demo.load(session)
+        aggregation_demo.load(session)
     return demo_data.ACCOUNTS

@@ -238,3 +238,22 @@ def test_the_uploaded_file_is_kept_by_its_digest(entry):
     stored = Path(client.app.state.settings.home) / "uploads" / load.stored_name
     assert stored.read_bytes() == csv_bytes(people(2))
     assert load.stored_name.startswith(load.digest)
+
+
+def test_a_bulk_load_leaves_the_table_measurement_to_the_quality_job(entry, monkeypatch):
+    from govdata.aggregation.models import QualitySnapshot
+    from govdata.aggregation.service import quality
+    from govdata.core.actor import platform_actor
+
+    client, code = entry
+    monkeypatch.setattr(quality, "FULL_IN_BATCH_MAX", 2)
+    run(client, code, csv_bytes(people(3)))
+    with client.app.state.sessions() as session:
+        first = session.scalars(select(QualitySnapshot)).one()
+        assert not first.full and first.completeness is None and first.validity == 1.0
+        summary = quality.refresh_stale_quality(session, platform_actor())
+        session.commit()
+    assert summary["refreshed"] == 1
+    with client.db.session() as session:
+        latest = session.scalars(select(QualitySnapshot).order_by(QualitySnapshot.id.desc())).first()
+        assert latest.full and latest.completeness == 1.0 and latest.current_rows == 3

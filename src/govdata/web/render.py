@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from govdata.aggregation import policy as aggregation_policy
 from govdata.catalog import policy as catalog_policy
 from govdata.collection import policy as collection_policy
 from govdata.core.actor import Actor
@@ -63,6 +64,8 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
         items.append(("数据目录", "/catalog"))
     if allowed(actor, collection_policy.list_catalogs):
         items.append(("采集目录", "/collection"))
+    if allowed(actor, aggregation_policy.list_datasets):
+        items.append(("数据汇聚", "/aggregation/datasets"))
     if allowed(actor, collection_policy.duplicate_report):
         items.append(("共享监督", "/collection/duplicates"))
     if actor.kind == "user" and allowed(actor, systems_policy.list_systems):
