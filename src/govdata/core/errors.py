@@ -55,6 +55,23 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "batch_rejected": (422, "批次中有不合格的记录，整批未写入", "The batch has rejected rows; nothing was written"),
     "idempotency_key_reused": (409, "幂等键已用于内容不同的批次", "Idempotency-Key already used for another payload"),
     "concurrent_write": (409, "同一记录正被并发写入，请重试", "The same records are being written concurrently; retry"),
+    "item_type_changed": (422, "已发布信息项的数据类型不能修改", "A published item's data type cannot change"),
+    # file loads (aggregation/service/files.py)
+    "file_empty": (422, "文件为空", "The file is empty"),
+    "file_encoding": (422, "无法识别文件编码，CSV文件应为UTF-8或GB18030", "CSV must be UTF-8 or GB18030"),
+    "file_unreadable": (422, "文件无法读取", "The file cannot be read"),
+    "file_no_header": (422, "文件第1行应为列名", "The first row must hold column names"),
+    "file_duplicate_column": (422, "文件中有重复的列名", "The file has duplicate column names"),
+    "mapping_invalid": (422, "列与信息项的对应关系有误", "The column mapping is invalid"),
+    "columns_unmapped": (422, "有列既未对应信息项也未声明不导入", "Some columns are neither mapped nor ignored"),
+    "file_load_done": (409, "该文件已导入", "This file load has already run"),
+    "file_missing": (409, "上传的文件已不在服务器上", "The uploaded file is missing"),
+    # filed schedules (aggregation/service/schedules.py)
+    "schedule_pending": (409, "该数据集已有待审核的汇聚时限备案", "A filed schedule is still waiting for a decision"),
+    # database pulls and streams (aggregation/service/pulls.py, stream.py)
+    "pull_source_url_invalid": (422, "数据源连接地址无效或数据库类型不受支持", "Invalid source URL or unsupported database"),
+    "pull_query_refused": (422, "查询语句不是单条只读SELECT", "The query is not a single read-only SELECT"),
+    "pull_source_failed": (422, "数据源连接或读取失败", "The source database could not be reached or read"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }
