@@ -310,6 +310,15 @@ def test_numbers_with_leading_zeros_and_exponents():
     assert codes[6] == ["too_long"]
 
 
+def test_numbers_with_trailing_fractional_zeros_are_canonical():
+    raws = ["0.10", "12.50", "100.0", "-3.400", "0.00", "-0.0", "1.000000000000", "12345678.90"]
+    values, codes = one("N", raws, length=10)
+    assert values == ["0.1", "12.5", "100", "-3.4", "0", "0", "1", "12345678.9"]
+    spec = ItemSpec("v", "值", "N", length=10)
+    texts = pa.array(raws[:4] + raws[6:])
+    assert ColumnarValidator([spec]).check({"v": texts}, len(texts)).ok.all()
+
+
 def test_dates_in_the_three_formats():
     values, codes = one("D", ["2024-03-05", "2024/03/05", "20240305", "2024-3-5", "2023-02-29", "2024/03-05"])
     assert values[:4] == [date(2024, 3, 5)] * 4

@@ -192,9 +192,22 @@ def _fast_number(
     head[rows] = data[starts[rows] + shape.minus[rows]]
     last[rows] = data[offsets[1:][rows] - 1]
     int_zero = (head == _DIGIT) & (shape.int_digits == 1)
-    canonical = shape.ok & ((head != _DIGIT) | int_zero)
-    canonical &= ~(shape.dot & (last == _DIGIT)) & ~(int_zero & shape.minus & ~shape.dot)
-    digit_count = lens - shape.minus - shape.dot - (shape.dot & int_zero)
+    lead_ok = shape.ok & ((head != _DIGIT) | int_zero)
+    canonical = lead_ok & ~(shape.dot & (last == _DIGIT)) & ~(int_zero & shape.minus & ~shape.dot)
+    dot = shape.dot
+    # Trailing fractional zeros ("0.10", "12.0") are common in files: strip them here ("0.1", "12"); a
+    # value that strips to zero ("0.00", "-0.0") is left to the row converter.
+    trailing = lead_ok & shape.dot & (last == _DIGIT)
+    if trailing.any():
+        stripped = pc.replace_substring_regex(pc.replace_substring_regex(arr, r"0+$", ""), r"\.$", "")
+        zero = pc.fill_null(pc.is_in(stripped, value_set=pa.array(["0", "-0"])), True).to_numpy(
+            zero_copy_only=False)
+        use = trailing & ~zero
+        arr = pc.if_else(pa.array(use), stripped, arr)
+        lens = np.where(use, pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False), lens)
+        dot = np.where(use, pc.fill_null(pc.match_substring(arr, "."), False).to_numpy(zero_copy_only=False), dot)
+        canonical |= use
+    digit_count = lens - shape.minus - dot - (dot & int_zero)
     fast = present & canonical & (digit_count <= (spec.length or 65))
     values = _nulls_where(arr, fast)
     return _Fast(fast, values, values)
