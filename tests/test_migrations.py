@@ -21,7 +21,7 @@ def test_upgrade_downgrade_upgrade_with_data(blank_url):
     migrate.upgrade(blank_url)
     engine = make_engine(blank_url)
     with make_session_factory(engine)() as session:
-        demo.load(session)
+        demo.load(session, dataset_scale=0.05)
         session.commit()
     migrate.downgrade(blank_url, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

@@ -18,10 +18,11 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Department))
 
 
-def load(session: Session, catalog: bool = True) -> list[dict[str, Any]]:
+def load(session: Session, catalog: bool = True, dataset_scale: float = 1.0) -> list[dict[str, Any]]:
     """Create regions, departments, responsible persons and one account per role, then (unless ``catalog``
     is False, as most tests want) the demo catalog, the collection catalogs and the demo datasets (tens of
-    thousands of rows pushed through the aggregation API's service); return the accounts."""
+    thousands of rows pushed through the aggregation API's service; ``dataset_scale`` below 1 loads that
+    share of the rows, for tests that need every kind of thing but not the volume); return the accounts."""
     actor = platform_actor("govdata-demo")
     for region in demo_data.REGIONS:
         org.create_region(session, actor, RegionCreate.model_validate(region))
@@ -46,5 +47,5 @@ def load(session: Session, catalog: bool = True) -> list[dict[str, Any]]:
 
         demo_catalog.load(session)
         collection_demo.load(session)
-        aggregation_demo.load(session)
+        aggregation_demo.load(session, scale=dataset_scale)
     return demo_data.ACCOUNTS

@@ -22,7 +22,7 @@ from govdata.aggregation.tables import dataset_table
 from govdata.catalog.models import Resource
 from govdata.org.models import User
 from govdata.org.signin import actor_for
-from tests.aggregation.test_push import ITEMS, data_client, id_number  # noqa: F401  (fixture)
+from tests.aggregation.test_push import ITEMS, id_number
 from tests.catalog.helpers import publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def _manager(client):
         return actor_for(session.scalar(select(User).where(User.username == "ps_manager")), "api")
 
 
-def test_kill_during_a_file_load_leaves_nothing_and_the_rerun_loads_everything(data_client, tmp_path):  # noqa: F811
+def test_kill_during_a_file_load_leaves_nothing_and_the_rerun_loads_everything(data_client, tmp_path):
     client = data_client
     code = publish(client, items=ITEMS)
     lines = ["公民身份号码,姓名,补贴金额"] + [f"{id_number(i)},居民{i},{i % 500}.50" for i in range(30_000)]
@@ -132,7 +132,7 @@ def test_kill_during_a_file_load_leaves_nothing_and_the_rerun_loads_everything(d
     assert len(_table_rows(client, code)) == 30_000
 
 
-def test_kill_during_pushes_loses_no_acknowledged_batch_and_the_retry_converges(data_client, tmp_path):  # noqa: F811
+def test_kill_during_pushes_loses_no_acknowledged_batch_and_the_retry_converges(data_client, tmp_path):
     import json
 
     client = data_client

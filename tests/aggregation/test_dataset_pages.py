@@ -14,13 +14,13 @@ from govdata.core.actor import platform_actor
 from govdata.core.audit import AuditEntry
 from govdata.org import service as org_service
 from govdata.org.demo_data import DEPARTMENTS_BY_KEY
-from tests.aggregation.test_push import ITEMS, data_client, id_number, people, push  # noqa: F401  (fixture)
+from tests.aggregation.test_push import ITEMS, id_number, people, push
 from tests.catalog.helpers import entry, publish
 from tests.conftest import bearer, login
 
 
 @pytest.fixture
-def api(data_client):  # noqa: F811  (the push tests' client: drops the dataset tables it made)
+def api(data_client):  # the aggregation client: drops the dataset tables it made
     return data_client
 
 

@@ -4,7 +4,7 @@ the big data center; tombstones as new versions, nothing deleted in place — bo
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import MetaData, select
 
 from govdata.aggregation.models import Batch, Dataset, DeletionRequest
 from govdata.aggregation.tables import dataset_table
@@ -25,21 +25,8 @@ CODES = ["91350100M000100Y43", "91110000600037341L", "91310000MA1FL1MMXL"]
 REASON = "重复登记的单位，经核实应予删除"
 
 
-def _drop_dataset_tables(engine, keep):
-    with engine.begin() as conn:
-        for table in inspect(conn).get_table_names():
-            if table.startswith("ds_") and table not in keep:
-                conn.execute(text(f'DROP TABLE "{table}"'))
 
 
-@pytest.fixture
-def data_client(client):
-    """Dataset tables made by publishing survive in the shared PostgreSQL schema: drop the new ones."""
-    with client.db.session() as session:
-        keep = set(session.scalars(select(Dataset.table_name)))
-    _drop_dataset_tables(client.db.engine, keep)
-    yield client
-    _drop_dataset_tables(client.db.engine, keep)
 
 
 @pytest.fixture

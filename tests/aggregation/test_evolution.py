@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from tests.aggregation.test_push import ITEMS, data_client, id_number, push  # noqa: F401  (fixture)
+from tests.aggregation.test_push import ITEMS, id_number, push
 from tests.catalog.helpers import entry, publish
 from tests.conftest import bearer
 
@@ -27,7 +27,7 @@ def _approve(client, code):
         assert done.status_code == 200, done.text
 
 
-def test_an_items_type_change_is_refused_at_submission(data_client):  # noqa: F811
+def test_an_items_type_change_is_refused_at_submission(data_client):
     code = publish(data_client, items=ITEMS)
     changed = [dict(item) for item in ITEMS]
     changed[2] = {**changed[2], "data_type": "N", "length": 12}  # amount: 货币型 → 数值型
@@ -38,7 +38,7 @@ def test_an_items_type_change_is_refused_at_submission(data_client):  # noqa: F8
     assert problem["errors"][0]["field"] == "items[2].data_type"
 
 
-def test_new_items_add_columns_and_longer_text_widens_the_column(data_client):  # noqa: F811
+def test_new_items_add_columns_and_longer_text_widens_the_column(data_client):
     client = data_client
     code = publish(client, items=ITEMS)
     longer = [dict(item) for item in ITEMS]

@@ -19,14 +19,14 @@ from govdata.catalog.models import Resource
 from govdata.core.errors import DomainError, Forbidden
 from govdata.org.models import User
 from govdata.org.signin import actor_for
-from tests.aggregation.test_push import ITEMS, data_client, id_number  # noqa: F401  (fixture)
+from tests.aggregation.test_push import ITEMS, id_number
 from tests.catalog.helpers import publish
 
 HEADER = ["公民身份号码", "姓名", "补贴金额"]
 
 
 @pytest.fixture
-def entry(data_client):  # noqa: F811
+def entry(data_client):
     return data_client, publish(data_client, items=ITEMS)
 
 

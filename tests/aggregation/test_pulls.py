@@ -22,7 +22,6 @@ from govdata.core import jobs
 from govdata.core.audit import AuditEntry
 from govdata.org.models import User
 from govdata.org.signin import actor_for
-from tests.aggregation.test_push import data_client  # noqa: F401  (fixture)
 from tests.catalog.helpers import publish
 from tests.conftest import PG_URL, bearer, csrf_from, login
 
@@ -55,7 +54,7 @@ def source_body(url, **overrides):
 
 
 @pytest.fixture
-def entry(data_client):  # noqa: F811
+def entry(data_client):
     return data_client, publish(data_client, items=ITEMS)
 
 

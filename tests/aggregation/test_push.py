@@ -39,23 +39,8 @@ ITEMS = [
 ]
 
 
-def _drop_dataset_tables(engine, keep):
-    with engine.begin() as conn:
-        for table in inspect(conn).get_table_names():
-            if table.startswith("ds_") and table not in keep:
-                conn.execute(text(f'DROP TABLE "{table}"'))
 
 
-@pytest.fixture
-def data_client(client):
-    """Dataset tables are made at run time and the shared PostgreSQL schema keeps them across tests (also
-    those left by catalog tests that publish): drop every one the restored registry does not name (the demo
-    city's stay), before and after the test."""
-    with client.db.session() as session:
-        keep = set(session.scalars(select(Dataset.table_name)))
-    _drop_dataset_tables(client.db.engine, keep)
-    yield client
-    _drop_dataset_tables(client.db.engine, keep)
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ from govdata.aggregation.models import QualitySnapshot
 from govdata.aggregation.service import quality
 from govdata.core import jobs
 from govdata.core.audit import AuditEntry
-from tests.aggregation.test_push import ITEMS, data_client, people, push  # noqa: F401  (fixture)
+from tests.aggregation.test_push import ITEMS, people, push
 from tests.catalog.helpers import publish
 from tests.conftest import bearer
 
 
 @pytest.fixture
-def api(data_client):  # noqa: F811  (the push tests' client: drops the dataset tables it made)
+def api(data_client):  # the aggregation client: drops the dataset tables it made
     return data_client
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from govdata.aggregation import service
 from govdata.aggregation.models import AggregationSchedule, Dataset, Finding
@@ -28,21 +27,8 @@ def local(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=LOCAL)
 
 
-def _drop_dataset_tables(engine, keep):
-    with engine.begin() as conn:
-        for table in inspect(conn).get_table_names():
-            if table.startswith("ds_") and table not in keep:
-                conn.execute(text(f'DROP TABLE "{table}"'))
 
 
-@pytest.fixture
-def data_client(client):
-    """Dataset tables made by publishing survive in the shared PostgreSQL schema: drop the new ones."""
-    with client.db.session() as session:
-        keep = set(session.scalars(select(Dataset.table_name)))
-    _drop_dataset_tables(client.db.engine, keep)
-    yield client
-    _drop_dataset_tables(client.db.engine, keep)
 
 
 def file(client, code, body=None, user="ps_manager"):

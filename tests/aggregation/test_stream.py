@@ -21,7 +21,6 @@ from govdata.core.audit import AuditEntry
 from govdata.org.models import User
 from govdata.org.signin import actor_for
 from tests.aggregation.test_pulls import ITEMS
-from tests.aggregation.test_push import data_client  # noqa: F401  (fixture)
 from tests.catalog.helpers import publish
 from tests.conftest import bearer, csrf_from, login
 
@@ -85,7 +84,7 @@ def person(reg_no, name="张三", amount="1.00"):
 
 
 @pytest.fixture
-def subscribed(data_client, stream_name):  # noqa: F811
+def subscribed(data_client, stream_name):
     code = publish(data_client, items=ITEMS)
     reply = data_client.post(f"/api/v1/datasets/{code}/streams", headers=bearer(data_client, "ps_manager"), json={
         "name": "证照变更", "stream": stream_name, "subject": f"{stream_name.lower()}.licences",

@@ -33,7 +33,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
-def _drop_dataset_tables(engine):
+def _drop_all_dataset_tables(engine):
     """Dataset tables are made at run time: the shared PostgreSQL test schema would keep them."""
     with engine.begin() as conn:
         for table in inspect(conn).get_table_names():
@@ -44,13 +44,7 @@ def _drop_dataset_tables(engine):
 @pytest.fixture
 def data_db(db):
     yield db
-    _drop_dataset_tables(db.engine)
-
-
-@pytest.fixture
-def data_client(client):
-    yield client
-    _drop_dataset_tables(client.db.engine)
+    _drop_all_dataset_tables(db.engine)
 
 
 def column(code, data_type, length=None, version=1):

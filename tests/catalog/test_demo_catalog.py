@@ -77,7 +77,7 @@ def test_personal_items_carry_their_sensitivity():
 
 def test_demo_catalog_loads_in_every_state(db):
     with db.session() as session:
-        demo.load(session)
+        demo.load(session, dataset_scale=0.05)
         loaded = session.scalar(select(func.count()).select_from(Resource))
         codes = demo_catalog.load(session) if not loaded else None  # once govdata.demo loads it, use that
         session.commit()
