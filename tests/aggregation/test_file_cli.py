@@ -16,12 +16,10 @@ from govdata.aggregation.models import Batch, FileLoad
 from govdata.cli import app
 from govdata.config import get_settings
 from tests.aggregation.test_file_pages import HEADER, bad_rows, csv_bytes, good_rows, xlsx_bytes
-from tests.aggregation import test_push
 from tests.aggregation.test_push import ITEMS, rows
 from tests.catalog.helpers import publish
 from tests.conftest import TEST_SECRET
 
-data_client = test_push.data_client  # the fixture that drops the dataset tables around a test
 
 runner = CliRunner()
 

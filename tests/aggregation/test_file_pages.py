@@ -20,12 +20,10 @@ from govdata.aggregation.models import Batch, FileLoad
 from govdata.core.audit import AuditEntry
 from govdata.core.db import utcnow
 from govdata.org.models import WebSession
-from tests.aggregation import test_push
 from tests.aggregation.test_push import ITEMS, id_number, rows
 from tests.catalog.helpers import publish
 from tests.conftest import bearer, csrf_from, login
 
-data_client = test_push.data_client  # the fixture that drops the dataset tables around a test
 
 HEADER = ["公民身份号码", "姓名", "补贴金额", "备注"]
 BAD = [["110101199001010000", "错号", "1.00", ""],  # wrong check digit
