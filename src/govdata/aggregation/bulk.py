@@ -60,8 +60,12 @@ class ChunkWriter:
             for index in self.deferred:
                 index.drop(connection)
 
+        self._copy_open: Any = None  # (cursor, copy context, copy) of a COPY kept open across chunks
+
     def finish(self) -> None:
-        """Build the indexes a first load deferred. Call once after the last chunk."""
+        """End the open COPY and build the indexes a first load deferred. Call once after the last chunk
+        (and before any other statement on the connection)."""
+        self._end_copy()
         for index in self.deferred:
             index.create(self.connection)
         self.deferred = []
@@ -130,6 +134,7 @@ class ChunkWriter:
         return self.seen[np.minimum(at, len(self.seen) - 1)] == key_hashes
 
     def _current(self, keys: list[str]) -> dict[str, tuple[int, str | None, bool]]:
+        self._end_copy()  # no other statement while a COPY is in progress
         table = self.table
         later = table.alias("later")
         latest = (select(func.max(later.c.record_version)).where(later.c.record_key == table.c.record_key)
@@ -201,12 +206,47 @@ class ChunkWriter:
         batch = pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(names))])
         buffer = io.BytesIO()
         pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        if self._copy_open is None:
+            self._begin_copy(names)
+        self._copy_open[2].write(buffer.getbuffer())
+
+    def _begin_copy(self, names: list[str]) -> None:
+        """One COPY for the whole run of chunks, fed by a writer thread (psycopg's QueuedLibpqWriter): the
+        server stores one chunk while this process checks the next."""
+        from psycopg.copy import QueuedLibpqWriter
+
         preparer = self.connection.dialect.identifier_preparer
         columns = ", ".join(preparer.quote(c) for c in names)
         raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {preparer.quote(self.table.name)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getbuffer())
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        context = cursor.copy(f"COPY {preparer.quote(self.table.name)} ({columns}) FROM STDIN WITH (FORMAT csv)",
+                              writer=QueuedLibpqWriter(cursor))
+        self._copy_open = (cursor, context, context.__enter__())
+
+    def abort(self) -> None:
+        """Give up an open COPY (the load failed): the server discards it and the connection can roll
+        back."""
+        if self._copy_open is None:
+            return
+        cursor, context, _ = self._copy_open
+        self._copy_open = None
+        try:
+            failure = RuntimeError("file load aborted")
+            context.__exit__(type(failure), failure, None)
+        except Exception:  # noqa: BLE001, S110 - the COPY is abandoned either way; the rollback follows
+            pass
+        finally:
+            cursor.close()
+
+    def _end_copy(self) -> None:
+        if self._copy_open is None:
+            return
+        cursor, context, _ = self._copy_open
+        self._copy_open = None
+        try:
+            context.__exit__(None, None, None)
+        finally:
+            cursor.close()
 
 
 def _sqlite_values(array: pa.Array, data_type: str) -> list[Any]:

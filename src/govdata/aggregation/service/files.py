@@ -270,35 +270,39 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
         with data_connection(session, engine) as connection:
             savepoint = connection.begin_nested() if load.mode == "all" else None
             writer = ChunkWriter(connection, target.dataset, field_codes, batch.id, now)
-            for row_nos, columns in readers.chunks(path, load.file_format, load.encoding, malformed):
-                n = len(row_nos)
-                received += n
-                checked = validator.check({field: columns[col] for field, col in column_of.items()}, n)
-                ok = checked.ok
-                too_long = _long_keys(checked.keys, ok)
-                bad = np.flatnonzero(~ok | too_long)
-                for i in bad.tolist():
-                    problems = [{"field": p.field, "code": p.code, "message": p.message}
-                                for p in checked.problems.get(i, [])]
-                    if not problems:
-                        problems = [{"field": key_codes[0] if key_codes else "record_key", "code": "key_too_long",
-                                     "message": f"记录主键超过{MAX_KEY_LENGTH}个字符"}]
-                    row = {"row": int(row_nos[i]) + 1, "key": _raw_keys(columns, key_columns, i),
-                           "problems": problems}
-                    if len(listed) < REPLY_REJECTIONS:
-                        listed.append(row)
-                    report.add(row["row"], row["key"], problems, [columns[h][i].as_py() for h in load.headers])
-                rejected += len(bad)
-                good = np.flatnonzero(ok & ~too_long)
-                if len(good) and not (savepoint is not None and rejected):  # all-or-nothing: stop at the first bad row
-                    take = pa.array(good)
-                    keys = checked.keys.take(take).to_pylist() if key_codes else None
-                    hashes = [checked.hashes[i] for i in good.tolist()]
-                    writer.write({c: checked.columns[c].take(take) for c in field_codes},
-                                 keys if keys is not None else hashes, hashes)
-                if progress is not None:
-                    progress(received, max(expected or 0, received) if expected else None)
-            writer.finish()
+            try:
+                for row_nos, columns in readers.chunks(path, load.file_format, load.encoding, malformed):
+                    n = len(row_nos)
+                    received += n
+                    checked = validator.check({field: columns[col] for field, col in column_of.items()}, n)
+                    ok = checked.ok
+                    too_long = _long_keys(checked.keys, ok)
+                    bad = np.flatnonzero(~ok | too_long)
+                    for i in bad.tolist():
+                        problems = [{"field": p.field, "code": p.code, "message": p.message}
+                                    for p in checked.problems.get(i, [])]
+                        if not problems:
+                            problems = [{"field": key_codes[0] if key_codes else "record_key", "code": "key_too_long",
+                                         "message": f"记录主键超过{MAX_KEY_LENGTH}个字符"}]
+                        row = {"row": int(row_nos[i]) + 1, "key": _raw_keys(columns, key_columns, i),
+                               "problems": problems}
+                        if len(listed) < REPLY_REJECTIONS:
+                            listed.append(row)
+                        report.add(row["row"], row["key"], problems, [columns[h][i].as_py() for h in load.headers])
+                    rejected += len(bad)
+                    good = np.flatnonzero(ok & ~too_long)
+                    if len(good) and not (savepoint is not None and rejected):  # all-or-nothing: stop at the first bad row
+                        take = pa.array(good)
+                        keys = checked.keys.take(take).to_pylist() if key_codes else None
+                        hashes = [checked.hashes[i] for i in good.tolist()]
+                        writer.write({c: checked.columns[c].take(take) for c in field_codes},
+                                     keys if keys is not None else hashes, hashes)
+                    if progress is not None:
+                        progress(received, max(expected or 0, received) if expected else None)
+                writer.finish()
+            except BaseException:
+                writer.abort()  # an open COPY must end before the rollback
+                raise
             for row_no, text in malformed.rows:
                 received += 1
                 rejected += 1
