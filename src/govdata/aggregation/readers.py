@@ -21,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 40_000
 #: Bytes the CSV parser reads at a time.
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 2 << 20
 SAMPLE_ROWS = 5
 _SNIFF_BYTES = 1 << 20
 _XLSX_MAGIC = b"PK\x03\x04"
