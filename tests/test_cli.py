@@ -46,7 +46,7 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         use_home(mp, path)
         assert run("init").exit_code == 0
-        result = run("demo")
+        result = run("demo", "--dataset-scale", "0.05")
         assert result.exit_code == 0, result.output
         get_settings.cache_clear()
     with sqlite3.connect(path / "govdata.db") as conn:
@@ -74,7 +74,7 @@ def test_init_creates_the_database(home):
 
 def test_demo_prints_accounts_and_refuses_a_second_load(home):
     assert run("init").exit_code == 0
-    result = run("demo")
+    result = run("demo", "--dataset-scale", "0.05")
     assert result.exit_code == 0, result.output
     for account in ACCOUNTS:
         assert account["username"] in result.output
@@ -83,7 +83,7 @@ def test_demo_prints_accounts_and_refuses_a_second_load(home):
         assert conn.execute("SELECT count(*) FROM departments").fetchone()[0] == len(DEPARTMENTS)
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(ACCOUNTS)
 
-    again = run("demo")
+    again = run("demo", "--dataset-scale", "0.05")
     assert again.exit_code != 0
     assert "already holds departments" in again.output
     quiet = run("demo", "--if-empty")

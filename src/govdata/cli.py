@@ -50,9 +50,12 @@ def init() -> None:
 
 
 @app.command()
-def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into a database with no departments.")
+def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into a database with no departments."),
+         dataset_scale: float = typer.Option(1.0, "--dataset-scale", min=0.01, max=1.0,
+                                             help="Share of the demo datasets' rows to load (1 = all).")
          ) -> None:
-    """Load the demo city: regions, 20+ departments, responsible persons, one account per role."""
+    """Load the demo city: regions, departments, responsible persons, one account per role, the catalog,
+    collection catalogs and datasets of aggregated records."""
     from govdata import demo as demo_module
     from govdata.core.policy import ROLES
 
@@ -62,7 +65,7 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into
                 console.print("demo data already present; accounts as listed in README.md")
                 return
             _fail("the database already holds departments; demo data loads only into an empty one")
-        accounts = demo_module.load(session)
+        accounts = demo_module.load(session, dataset_scale=dataset_scale)
         session.commit()
     from govdata.org.demo_data import DEPARTMENTS_BY_KEY
 
