@@ -25,11 +25,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import MetaData, Table, func, insert, select
+from sqlalchemy import MetaData, Table, insert, select
 from sqlalchemy.engine import Connection
 
 from govdata.aggregation.models import Dataset
-from govdata.aggregation.tables import dataset_table
+from govdata.aggregation.tables import dataset_table, latest_versions
 
 LOOKUP_CHUNK = 500
 
@@ -135,16 +135,10 @@ class ChunkWriter:
 
     def _current(self, keys: list[str]) -> dict[str, tuple[int, str | None, bool]]:
         self._end_copy()  # no other statement while a COPY is in progress
-        table = self.table
-        later = table.alias("later")
-        latest = (select(func.max(later.c.record_version)).where(later.c.record_key == table.c.record_key)
-                  .scalar_subquery())
         found: dict[str, tuple[int, str | None, bool]] = {}
         for start in range(0, len(keys), LOOKUP_CHUNK):
             part = keys[start:start + LOOKUP_CHUNK]
-            for row in self.connection.execute(
-                    select(table.c.record_key, table.c.record_version, table.c.content_hash, table.c.tombstone)
-                    .where(table.c.record_key.in_(part), table.c.record_version == latest)):
+            for row in self.connection.execute(latest_versions(self.table, part)):
                 found[row.record_key] = (row.record_version, row.content_hash, bool(row.tombstone))
         return found
 

@@ -256,6 +256,13 @@ def _latest_version(table: Table) -> Any:
             .scalar_subquery())
 
 
+def latest_versions(table: Table, keys: list[str]) -> Select[Any]:
+    """Each of ``keys``' highest version (tombstoned or not): record_key, record_version, content_hash,
+    tombstone. One probe of the (key, version) index per key; callers pass at most a few hundred keys."""
+    return (select(table.c.record_key, table.c.record_version, table.c.content_hash, table.c.tombstone)
+            .where(table.c.record_key.in_(keys), table.c.record_version == _latest_version(table)))
+
+
 def current_rows(table: Table) -> Select[Any]:
     """Every key's current record (highest version, unless that version is a tombstone), by key."""
     return (select(table).where(table.c.record_version == _latest_version(table), table.c.tombstone == false())

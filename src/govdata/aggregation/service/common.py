@@ -10,13 +10,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govdata.aggregation.models import Batch, Dataset
 from govdata.aggregation.tables import (
+    latest_versions,
     ColumnTypeChanged,
     data_connection,
     data_engine,
@@ -121,14 +122,9 @@ def upsert(session: Session, dataset: Dataset, batch: Batch, good: dict[str, tup
     batch_ref = str(batch.id)
     with data_connection(session, data_engine_of(session)) as connection:
         table = dataset_table(dataset, MetaData(), connection.dialect.name)
-        later = table.alias("later")
-        latest = (select(func.max(later.c.record_version)).where(later.c.record_key == table.c.record_key)
-                  .scalar_subquery())
         keys = list(good)
         for chunk in chunks(keys):
-            current = {r.record_key: r for r in connection.execute(
-                select(table.c.record_key, table.c.record_version, table.c.content_hash, table.c.tombstone)
-                .where(table.c.record_key.in_(chunk), table.c.record_version == latest))}
+            current = {r.record_key: r for r in connection.execute(latest_versions(table, chunk))}
             inserts = []
             for key in chunk:
                 values, row_hash = good[key]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from pydantic import Field
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from govdata.aggregation import policy
 from govdata.aggregation.models import Batch, Dataset
 from govdata.aggregation.models.deletions import DeletionRequest
 from govdata.aggregation.service.common import MAX_KEY_LENGTH, chunks, data_engine_of, resource_by_code
-from govdata.aggregation.tables import data_connection, dataset_table
+from govdata.aggregation.tables import data_connection, dataset_table, latest_versions
 from govdata.catalog.models import Resource
 from govdata.core import audit
 from govdata.core.actor import Actor
@@ -139,13 +139,8 @@ def _tombstones(session: Session, actor: Actor, dataset: Dataset, resource: Reso
     now = utcnow()
     with data_connection(session, data_engine_of(session)) as connection:
         table = dataset_table(dataset, MetaData(), connection.dialect.name)
-        later = table.alias("later")
-        latest = (select(func.max(later.c.record_version)).where(later.c.record_key == table.c.record_key)
-                  .scalar_subquery())
         for chunk in chunks(keys):
-            current = {r.record_key: r for r in connection.execute(
-                select(table.c.record_key, table.c.record_version, table.c.tombstone)
-                .where(table.c.record_key.in_(chunk), table.c.record_version == latest))}
+            current = {r.record_key: r for r in connection.execute(latest_versions(table, chunk))}
             tombstones = []
             for key in chunk:
                 found = current.get(key)

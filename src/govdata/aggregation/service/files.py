@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from govdata.aggregation import policy, readers
 from govdata.aggregation.bulk import ChunkWriter
 from govdata.aggregation.models import Dataset, FileLoad
-from govdata.aggregation.service.common import MAX_KEY_LENGTH, data_engine_of, resource_by_code
+from govdata.aggregation.service.common import MAX_KEY_LENGTH, data_engine_of, raw_key, resource_by_code
 from govdata.aggregation.service.ingest import MODES, close_batch, open_batch, rejection, replayed, target_of
 from govdata.aggregation.tables import data_connection
 from govdata.catalog.models import Resource
@@ -209,15 +209,6 @@ class _Report:
             self.file.close()
 
 
-def _raw_keys(columns: dict[str, pa.Array], key_columns: list[str], index: int) -> str | None:
-    if not key_columns:
-        return None
-    parts = [columns[c][index].as_py() for c in key_columns]
-    if any(p is None or p == "" for p in parts):
-        return None
-    return "|".join(str(p) for p in parts)[:MAX_KEY_LENGTH]
-
-
 def _expected_rows(load: FileLoad, path: Path) -> int | None:
     """A guess for the progress bar: the file size over the sample's average row size (CSV)."""
     if load.file_format != "csv" or not load.sample:
@@ -255,7 +246,6 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
     field_codes = [s.field_code for s in specs]
     key_codes = [s.field_code for s in specs if s.is_key]
     column_of = {field: column for column, field in mapping.items() if field}
-    key_columns = [column_of[c] for c in key_codes]
     batch = open_batch(session, target, actor, source="file", medium=load.file_format, mode=load.mode,
                        digest=load.digest, idempotency_key=idempotency_key, status="committed", rejected=0)
     report = _Report(folder / "reports" / f"load-{load.id}-batch-{batch.id}.csv", load.headers)
@@ -284,7 +274,8 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
                         if not problems:
                             problems = [{"field": key_codes[0] if key_codes else "record_key", "code": "key_too_long",
                                          "message": f"记录主键超过{MAX_KEY_LENGTH}个字符"}]
-                        row = {"row": int(row_nos[i]) + 1, "key": _raw_keys(columns, key_columns, i),
+                        row = {"row": int(row_nos[i]) + 1, "key": raw_key({c: columns[column_of[c]][i].as_py() for c in key_codes},
+                                                              key_codes),
                                "problems": problems}
                         if len(listed) < REPLY_REJECTIONS:
                             listed.append(row)
