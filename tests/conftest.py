@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import Engine
@@ -181,9 +182,26 @@ def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(home=tmp_path / "home", database_url=database.url, secret_key=TEST_SECRET, **overrides)
 
 
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One application for the whole run: FastAPI builds each route's matching state on its first request per
+    app, which costs more than most tests. Settings, engine and sessions live in ``app.state`` and are read per
+    request, so each test swaps in its own (see ``client``)."""
+    home = tmp_path_factory.mktemp("shared-app")
+    app = create_app(Settings(home=home, database_url=f"sqlite:///{home / 'unused.db'}", secret_key=TEST_SECRET))
+    app.state.engine.dispose()
+    return app
+
+
 @pytest.fixture
-def client(demo_db: Database, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(make_settings(demo_db, tmp_path))
+def client(_shared_app: FastAPI, demo_db: Database, tmp_path: Path) -> Iterator[TestClient]:
+    app = _shared_app
+    settings = make_settings(demo_db, tmp_path)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.sessions = make_session_factory(app.state.engine, settings)
+    if hasattr(app.state, "load_progress"):
+        del app.state.load_progress
     with TestClient(app) as test_client:
         test_client.db = demo_db  # type: ignore[attr-defined]
         yield test_client

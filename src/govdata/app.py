@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.collection import views as collection_views
     from govdata.org import api as org_api
     from govdata.org import views as org_views
+    from govdata.sharing import api as sharing_api
+    from govdata.sharing import views as sharing_views
     from govdata.supervision import api as supervision_api
     from govdata.supervision import views as supervision_views
     from govdata.systems import api as systems_api
@@ -76,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (web_views.router, org_api.router, org_views.router, catalog_api.router, catalog_ckan.router,
                    catalog_excel.router, catalog_views.router, collection_api.router, collection_views.router,
                    systems_api.router, systems_views.router, workflow_api.router, workflow_views.router,
-                   supervision_api.router, supervision_views.router, aggregation_api.router, aggregation_views.router):
+                   supervision_api.router, supervision_views.router, sharing_api.router, sharing_views.router,
+                   aggregation_api.router, aggregation_views.router):
         app.include_router(router)
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,5 +10,6 @@ def load_all() -> None:
     import govdata.collection.models  # noqa: F401
     import govdata.core.audit  # noqa: F401
     import govdata.org.models  # noqa: F401
+    import govdata.sharing.models  # noqa: F401
     import govdata.systems.models  # noqa: F401
     import govdata.workflow.models  # noqa: F401

@@ -29,6 +29,12 @@ class WorkItem(Entity):
     deadline_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(100))
     closed_at: Mapped[dt.datetime | None] = mapped_column()
+    # The other department of a two-party case (a share request's provider): states with holder_scope
+    # "counterpart" are held there.
+    counterpart_department_id: Mapped[int | None] = mapped_column(Integer)  # a department id
+    # Per-item deadlines in working days by state, overriding the process's (e.g. 5 days instead of 10 when
+    # the requested data is already on the platform).
+    deadline_days: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_work_items_subject", "subject_type", "subject_id"),

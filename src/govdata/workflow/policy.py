@@ -24,6 +24,8 @@ def advance(actor: Actor, obj: Any = None) -> bool:
 def get_item(actor: Actor, obj: Any = None) -> bool:
     if actor.has(*OVERSIGHT_ROLES) or obj is None:
         return actor.has(*OVERSIGHT_ROLES)
+    if actor.department_id is not None and actor.department_id == getattr(obj, "counterpart_department_id", None):
+        return True
     return obj.owner_department_id == actor.department_id or (
         obj.holder_role is not None and actor.has(obj.holder_role)
         and obj.holder_department_id in (None, actor.department_id))

@@ -42,7 +42,8 @@ class State:
     name: str
     label: str
     holder_role: str | None = None
-    # "owner": the item's own department; None: any department (e.g. the one big data center)
+    # "owner": the item's own department; "counterpart": the other party's (a share request's provider);
+    # None: any department (e.g. the one big data center)
     holder_scope: str | None = None
     deadline_workdays: int | None = None
     final: bool = False
@@ -186,5 +187,45 @@ AGGREGATION_DELETION = register(Process(
         Transition("reject", "不同意删除", ("dept_review", "center_review"), "rejected", requires=("reason",)),
         Transition("withdraw", "撤回申请", ("dept_review", "center_review"), "withdrawn", who=owner_manager,
                    requires=("reason",)),
+    ),
+))
+
+
+SHARE_REQUEST = register(Process(
+    name="share_request",
+    label="有条件共享申请审批",
+    initial="provider_review",
+    states={
+        # 10 working days, 5 when the data is already on the platform (the share service sets it per item)
+        "provider_review": State("provider_review", "待提供部门审核", holder_role="dept_reviewer",
+                                 holder_scope="counterpart", deadline_workdays=10),
+        "center_review": State("center_review", "待大数据中心审核", holder_role="platform_admin",
+                               deadline_workdays=2),
+        "granted": State("granted", "已授权", final=True),
+        "refused": State("refused", "未通过", final=True),
+        "withdrawn": State("withdrawn", "已撤回", final=True),
+    },
+    transitions=(
+        Transition("pass", "提供部门同意", ("provider_review",), "center_review"),
+        Transition("approve", "大数据中心审核通过", ("center_review",), "granted"),
+        Transition("reject", "不予共享", ("provider_review", "center_review"), "refused", requires=("reason",)),
+        Transition("withdraw", "撤回申请", ("provider_review", "center_review"), "withdrawn", who=owner_manager,
+                   requires=("reason",)),
+    ),
+))
+
+SHARE_OBJECTION = register(Process(
+    name="share_objection",
+    label="共享争议处理",
+    initial="authority_review",
+    states={
+        "authority_review": State("authority_review", "待电子政务管理部门处理", holder_role="supervisor",
+                                  deadline_workdays=10),
+        "upheld": State("upheld", "异议成立，予以共享", final=True),
+        "dismissed": State("dismissed", "异议不成立，维持不予共享", final=True),
+    },
+    transitions=(
+        Transition("uphold", "异议成立", ("authority_review",), "upheld", requires=("reason",)),
+        Transition("reject", "异议不成立", ("authority_review",), "dismissed", requires=("reason",)),
     ),
 ))

@@ -45,14 +45,15 @@ def _enter(session: Session, item: WorkItem, process: Process, state_name: str, 
     item.state = state.name
     item.entered_at = now
     item.holder_role = state.holder_role
-    item.holder_department_id = item.owner_department_id if state.holder_scope == "owner" else None
+    item.holder_department_id = {"owner": item.owner_department_id,
+                                 "counterpart": item.counterpart_department_id}.get(state.holder_scope or "")
     item.deadline_at = None
     item.deadline_fallback = False
     if state.final:
         item.closed_at = now
         item.holder_role = None
-    elif state.deadline_workdays:
-        result = calendar(session).add_workdays(now.astimezone(LOCAL), state.deadline_workdays)
+    elif days := (item.deadline_days or {}).get(state.name, state.deadline_workdays):
+        result = calendar(session).add_workdays(now.astimezone(LOCAL), days)
         item.deadline_at = result.deadline.astimezone(dt.UTC)
         item.deadline_fallback = result.fallback
 
@@ -62,12 +63,16 @@ def view(item: WorkItem) -> ItemView:
 
 
 def start(session: Session, actor: Actor, process_name: str, subject_type: str, subject_id: int, title: str,
-          owner_department_id: int) -> WorkItem:
+          owner_department_id: int, counterpart_department_id: int | None = None,
+          deadline_days: dict[str, int] | None = None) -> WorkItem:
+    """Open an item in the process's initial state. ``counterpart_department_id`` holds the states scoped
+    "counterpart"; ``deadline_days`` overrides the process's deadline (working days) of the states named."""
     authorize(actor, policy.start)
     process = _process(process_name)
     now = utcnow()
     item = WorkItem(process=process.name, subject_type=subject_type, subject_id=subject_id, title=title,
-                    owner_department_id=owner_department_id, created_by=actor.name, state=process.initial)
+                    owner_department_id=owner_department_id, created_by=actor.name, state=process.initial,
+                    counterpart_department_id=counterpart_department_id, deadline_days=deadline_days)
     _enter(session, item, process, process.initial, now)
     session.add(item)
     session.flush()
