@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    supervision_api.router, supervision_views.router, sharing_api.router, sharing_views.router,
                    aggregation_api.router, aggregation_views.router):
         app.include_router(router)
+    if settings.bench_baseline:
+        from govdata.aggregation.api import baseline
+
+        app.include_router(baseline.router)
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

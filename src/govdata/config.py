@@ -34,8 +34,16 @@ class Settings(BaseSettings):
     run_jobs: bool = Field(default=False,
                            description="Run the periodic jobs (scheduled pulls, timeliness) in this process; "
                                        "`govdata serve` turns it on unless `--no-jobs`.")
+    bench_baseline: bool = Field(default=False,
+                                 description="Mount the unchecked key lookup /bench/baseline/{code}/{key} that "
+                                             "bench/serve.py compares the data service API with. Never in production.")
     share_review_months: int = Field(default=12, ge=1, le=120,
                                      description="A 暂不共享 catalog entry comes up for review this long after publication.")
+    share_review_days: int = Field(default=10, ge=1, le=60,
+                                   description="Working days the provider has to review a conditional share request.")
+    share_review_days_on_platform: int = Field(
+        default=5, ge=1, le=60,
+        description="The same when the requested data is already aggregated on the platform.")
 
     @property
     def resolved_database_url(self) -> str:

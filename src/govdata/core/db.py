@@ -1,8 +1,10 @@
 """Database plumbing: one portable ORM base, engines for SQLite and PostgreSQL, and the unit of work.
 
-SQLite runs in WAL mode with foreign keys on and a generous busy timeout; pysqlite's own transaction
+SQLite runs in WAL mode with foreign keys on, ``synchronous=FULL`` (a commit is on disk when it returns:
+audit entries are durable before the reply is sent) and a generous busy timeout; pysqlite's own transaction
 handling is kept (a write transaction starts at the first write), which is what lets concurrent writers
-queue on the database lock instead of dead-locking on a read-to-write upgrade.
+queue on the database lock instead of dead-locking on a read-to-write upgrade. Many small writes of
+concurrent requests (the audit entries of reads of shared data) share transactions: ``core.group_commit``.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
 
 
