@@ -72,6 +72,28 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "pull_source_url_invalid": (422, "数据源连接地址无效或数据库类型不受支持", "Invalid source URL or unsupported database"),
     "pull_query_refused": (422, "查询语句不是单条只读SELECT", "The query is not a single read-only SELECT"),
     "pull_source_failed": (422, "数据源连接或读取失败", "The source database could not be reached or read"),
+    # sharing (sharing/filters.py)
+    "share_item_not_granted": (403, "请求的信息项不在授权范围内", "The item is not in the grant"),
+    # the data service API (sharing/service/access.py)
+    "share_not_granted": (403, "未获得该数据资源的共享授权", "No grant for this resource"),
+    "share_grant_expired": (403, "共享授权不在有效期内", "The grant is outside its validity period"),
+    "share_grant_suspended": (403, "共享授权已暂停", "The grant is suspended"),
+    "share_grant_revoked": (403, "共享授权已撤销", "The grant is revoked"),
+    "share_method_not_granted": (403, "共享授权的共享方式不包括此接口",
+                                 "The grant's access method excludes this endpoint"),
+    "share_rate_limited": (429, "调用频率超过授权上限，请稍后重试", "Rate limit reached; retry later"),
+    "share_quota_exceeded": (429, "当日调用次数已达授权配额", "Daily quota used up"),
+    "share_filter_not_allowed": (403, "已脱敏的信息项只能按完整值核验", "A masked item can only be matched whole"),
+    "share_cursor_invalid": (422, "分页游标无效或不属于本次查询", "Invalid cursor"),
+    # share requests and grants (sharing/service/requests.py, grants.py)
+    "share_not_shareable": (409, "该数据资源为暂不共享类，不能申请共享", "The resource is not shared for now"),
+    "share_own_resource": (409, "不能申请共享本部门的数据资源", "A department does not apply for its own data"),
+    "share_kind_mismatch": (409, "无条件共享资源应直接订阅，有条件共享资源应提交申请",
+                            "Subscribe to unconditional resources; request conditional ones"),
+    "share_already_granted": (409, "该应用系统已获得此数据资源的有效授权", "The system already holds a grant for it"),
+    "share_request_pending": (409, "该应用系统对此数据资源已有审核中的申请", "A request of the system is under review"),
+    "share_request_state": (409, "共享申请当前状态下不能执行此操作", "Not possible in the request's current state"),
+    "share_grant_state": (409, "共享授权当前状态下不能执行此操作", "Not possible in the grant's current state"),
     "method_not_allowed": (405, "不支持的请求方法", "Method not allowed"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }

@@ -66,6 +66,8 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
         items.append(("采集目录", "/collection"))
     if allowed(actor, aggregation_policy.list_datasets):
         items.append(("数据汇聚", "/aggregation/datasets"))
+    if actor.kind == "user":
+        items.append(("数据共享", "/sharing"))
     if allowed(actor, collection_policy.duplicate_report):
         items.append(("共享监督", "/collection/duplicates"))
     if actor.kind == "user" and allowed(actor, systems_policy.list_systems):

@@ -1,1 +1,480 @@
-__all__: list[str] = []
+"""What can be shared, and the way to a grant (SHR-1, SHR-2, SHR-4, SHR-6, SEC-1).
+
+- ``list_shareable`` / ``get_shareable``: published catalog entries as a consumer sees them — share type,
+  provider, legal basis, shared items with their default masking, whether the data is on the platform, and
+  what the caller may do (subscribe, request, or nothing and why). Every signed-in caller may browse.
+- ``subscribe``: 无条件共享 entries. A data manager names an approved system of the department, the purpose
+  and the duty behind it; the request is written already granted, with its grant (default masking, rate and
+  quota, for the period asked, at most one year).
+- ``request_share``: 有条件共享 entries. Starts the ``share_request`` process: the provider's reviewer has
+  ``GOVDATA_SHARE_REVIEW_DAYS`` working days (``GOVDATA_SHARE_REVIEW_DAYS_ON_PLATFORM`` when the data is
+  already aggregated), then the big data center. ``review_request`` takes the steps (the provider may set
+  the grant's terms when passing it; approval issues the grant), ``withdraw_request`` withdraws.
+- ``object_to_refusal``: the requester objects to a refusal before the e-government authority
+  (``share_objection``); ``decide_objection`` upholds it (the grant is issued with the provider's terms, or
+  the defaults) or dismisses it.
+
+暂不共享 entries are listed with their legal basis and cannot be applied for (409 ``share_not_shareable``);
+nor can a department apply for its own data (409 ``share_own_resource``). Requests carry ``info``
+(``schemas.RequestInfo``: names, deadline, overdue flag of the open step).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from govdata.aggregation.models import Dataset
+from govdata.catalog import service as catalog_service
+from govdata.catalog.models import Resource, ResourceVersion
+from govdata.catalog.schemas import ResourceFilter
+from govdata.catalog.standard import STRUCTURED_FORMATS
+from govdata.core import audit
+from govdata.core.actor import Actor
+from govdata.core.db import settings_of, utcnow
+from govdata.core.errors import Conflict, NotFound, invalid
+from govdata.core.policy import allowed, authorize
+from govdata.org.models import Department, User
+from govdata.sharing import policy
+from govdata.sharing.masking import RULES, default_masking
+from govdata.sharing.models import Grant, ShareRequest
+from govdata.sharing.models.requests import STATUSES
+from govdata.sharing.schemas import (
+    MAX_ID,
+    RESOURCE_CODE_PATTERN,
+    ObjectionDecision,
+    ReasonPayload,
+    RequestCreate,
+    RequestDetail,
+    RequestFilter,
+    RequestInfo,
+    ReviewDecision,
+    Shareable,
+    ShareableFilter,
+    ShareableItem,
+    SubscribeCreate,
+)
+from govdata.sharing.service.grants import (
+    active_grant_counts,
+    attach_grant_info,
+    consumer_has_grant,
+    issue_grant,
+    today,
+)
+from govdata.sharing.terms import check_items, check_period, default_terms, merge_terms, shared_items
+from govdata.systems.models import BusinessSystem
+from govdata.workflow import service as workflow
+from govdata.workflow.models import WorkItem, WorkStep
+
+__all__ = ["OPEN_STATUSES", "attach_request_info", "decide_objection", "get_request", "get_shareable",
+           "list_requests", "list_shareable", "object_to_refusal", "request_share", "review_request", "subscribe",
+           "withdraw_request"]
+
+SHARE_REQUEST = "share_request"
+SHARE_OBJECTION = "share_objection"
+OPEN_STATUSES = ("provider_review", "center_review", "objection")
+UNCONDITIONAL_APPROVER = "无条件共享（目录发布即授权）"
+
+
+# --- the shareable listing ------------------------------------------------------------------------------
+
+def _action(actor: Actor, resource: Resource, version: ResourceVersion) -> tuple[str, str | None]:
+    if version.share_type == "暂不共享":
+        return "none", "该资源为暂不共享类，不能申请"
+    if version.format not in STRUCTURED_FORMATS:
+        return "none", "该资源不是结构化数据，不能通过共享服务提供"
+    if actor.kind != "user" or actor.department_id is None:
+        return "none", "仅政务部门的数据管理员可以申请"
+    if resource.department_id == actor.department_id:
+        return "none", "本部门的数据资源，无需申请"
+    if not actor.has("dept_manager"):
+        return "none", "仅部门数据管理员可以订阅或申请，请联系本部门数据管理员"
+    return ("subscribe", None) if version.share_type == "无条件共享" else ("request", None)
+
+
+def _shareables(session: Session, actor: Actor, resources: list[Resource]) -> list[Shareable]:
+    ids = [r.id for r in resources]
+    versions = {v.id: v for v in session.scalars(select(ResourceVersion).where(
+        ResourceVersion.id.in_([r.published_version_id for r in resources])))}
+    names = dict(session.execute(select(Department.id, Department.name).where(
+        Department.id.in_({r.department_id for r in resources}))).all())
+    on_platform = set(session.scalars(select(Dataset.resource_id).where(
+        Dataset.resource_id.in_(ids), or_(Dataset.row_count_estimate > 0, Dataset.last_batch_at.is_not(None)))))
+    grants: dict[int, int] = {}
+    pending: dict[int, int] = {}
+    if actor.department_id is not None and ids:
+        grants = active_grant_counts(session, actor.department_id, ids)
+        pending = dict(session.execute(select(ShareRequest.resource_id, func.max(ShareRequest.id)).where(
+            ShareRequest.requester_department_id == actor.department_id, ShareRequest.resource_id.in_(ids),
+            ShareRequest.status.in_(OPEN_STATUSES)).group_by(ShareRequest.resource_id)).all())
+    out = []
+    for r in resources:
+        v = versions[r.published_version_id or 0]
+        items = shared_items(v)
+        defaults = default_masking(items)
+        action, reason = _action(actor, r, v)
+        out.append(Shareable(
+            code=r.code, name=v.name, summary=v.summary, share_type=v.share_type,  # type: ignore[arg-type]
+            share_condition=v.share_condition, share_method=v.share_method, legal_basis=v.legal_basis,
+            format=v.format, update_cycle=v.update_cycle, data_level=v.data_level, version_no=v.version_no,
+            published_at=v.published_at, provider_department_id=r.department_id,
+            provider_department_name=names.get(r.department_id, ""),
+            items=[ShareableItem(code=i.field_code, name=i.name, data_type=i.data_type, sensitivity=i.sensitivity,
+                                 pii_kind=i.pii_kind, is_key=i.is_key, default_masking=defaults.get(i.field_code),
+                                 default_masking_label=RULES.get(defaults.get(i.field_code, "")))
+                   for i in items],
+            on_platform=r.id in on_platform, action=action, action_reason=reason,  # type: ignore[arg-type]
+            my_grants=grants.get(r.id, 0), my_open_request_id=pending.get(r.id)))
+    return out
+
+
+def list_shareable(session: Session, actor: Actor, filt: ShareableFilter) -> tuple[list[Shareable], int]:
+    """Published catalog entries of every share type, by code, with what the actor may do with each."""
+    authorize(actor, policy.list_shareable)
+    resources, total = catalog_service.list_resources(session, actor, ResourceFilter(
+        q=filt.q, share_type=filt.share_type, department_id=filt.department_id, offset=filt.offset,
+        limit=filt.limit))
+    return _shareables(session, actor, [r for r in resources if r.published_version_id]), total
+
+
+def _published(session: Session, code: str) -> tuple[Resource, ResourceVersion]:
+    if not re.fullmatch(RESOURCE_CODE_PATTERN, code.strip()):
+        raise NotFound("已发布的数据资源", code[:40], "Published resource")
+    resource = session.scalar(select(Resource).where(Resource.code == code.strip()))
+    version = session.get(ResourceVersion, resource.published_version_id) \
+        if resource is not None and resource.published_version_id else None
+    if resource is None or version is None or resource.status == "withdrawn" or version.status != "published":
+        raise NotFound("已发布的数据资源", code, "Published resource")
+    return resource, version
+
+
+def get_shareable(session: Session, actor: Actor, code: str) -> Shareable:
+    authorize(actor, policy.get_shareable)
+    resource, _ = _published(session, code)
+    return _shareables(session, actor, [resource])[0]
+
+
+# --- applying: subscriptions and requests -----------------------------------------------------------------
+
+def _check_applicable(resource: Resource, version: ResourceVersion, requester_id: int | None, kind: str) -> None:
+    if version.share_type == "暂不共享":
+        raise Conflict(f"“{version.name}”为暂不共享类（依据：{version.legal_basis or '未载明'}），不能申请共享",
+                       f"{resource.code} is not shared for now", code="share_not_shareable")
+    if kind == "unconditional" and version.share_type != "无条件共享":
+        raise Conflict("有条件共享资源须提交共享申请，经提供部门和大数据中心审核后授权",
+                       "A conditional resource needs a request", code="share_kind_mismatch")
+    if kind == "conditional" and version.share_type != "有条件共享":
+        raise Conflict("无条件共享资源可直接订阅，无需申请", "Subscribe to an unconditional resource",
+                       code="share_kind_mismatch")
+    if version.format not in STRUCTURED_FORMATS:
+        raise Conflict(f"“{version.name}”的数据格式为“{version.format}”，不能通过共享服务提供",
+                       f"{resource.code} holds no structured records", code="dataset_not_structured")
+    if resource.department_id == requester_id:
+        raise Conflict("不能申请共享本部门的数据资源", "A department does not apply for its own data",
+                       code="share_own_resource")
+
+
+def _consumer_system(session: Session, actor: Actor, system_id: int) -> BusinessSystem:
+    """An approved system of the actor's department (for the platform actor: of any department), locked so
+    that two applications of one system are checked for duplicates one after the other."""
+    system = session.get(BusinessSystem, system_id, with_for_update=True) if 0 < system_id <= MAX_ID else None
+    if system is None or (actor.kind != "platform" and system.department_id != actor.department_id):
+        raise invalid("system_id", "应用系统不存在或不属于本部门", message_en="not a system of your department")
+    if system.status != "approved":
+        raise invalid("system_id", "应用系统尚未通过接入审核或已吊销", message_en="the system is not approved")
+    return system
+
+
+def _no_duplicate(session: Session, system: BusinessSystem, resource: Resource) -> None:
+    if consumer_has_grant(session, system.id, resource.id) is not None:
+        raise Conflict(f"应用系统“{system.name}”已获得该数据资源的授权（含已暂停的授权）",
+                       "The system already holds a grant for this resource", code="share_already_granted")
+    open_request = session.scalar(select(ShareRequest.id).where(
+        ShareRequest.system_id == system.id, ShareRequest.resource_id == resource.id,
+        ShareRequest.status.in_(OPEN_STATUSES)))
+    if open_request is not None:
+        raise Conflict(f"应用系统“{system.name}”对该数据资源已有审核中的申请（编号{open_request}）",
+                       "A request of the system is under review", code="share_request_pending")
+
+
+def _new_request(session: Session, actor: Actor, payload: SubscribeCreate | RequestCreate, kind: str,
+                 rule: Any) -> tuple[ShareRequest, Resource, ResourceVersion, BusinessSystem]:
+    resource, version = _published(session, payload.code)
+    authorize(actor, rule, resource)
+    system = _consumer_system(session, actor, payload.system_id)
+    _check_applicable(resource, version, system.department_id, kind)
+    allowed_items = shared_items(version)
+    items = check_items(payload.items if payload.items is not None else [i.field_code for i in allowed_items],
+                        allowed_items)
+    period_from, period_to = check_period(payload.period_from, payload.period_to, today())
+    _no_duplicate(session, system, resource)
+    request = ShareRequest(kind=kind, resource_id=resource.id, resource_code=resource.code,
+                           version_no=version.version_no, provider_department_id=resource.department_id,
+                           requester_department_id=system.department_id, system_id=system.id, items=items,
+                           purpose=payload.purpose, basis=payload.basis, access_method=payload.access_method,
+                           period_from=period_from, period_to=period_to,
+                           status="granted" if kind == "unconditional" else "provider_review",
+                           requested_by=actor.name, requested_by_user_id=actor.user_id)
+    session.add(request)
+    session.flush()
+    return request, resource, version, system
+
+
+def subscribe(session: Session, actor: Actor, payload: SubscribeCreate) -> Grant:
+    """Subscribe an approved system of the actor's department to an unconditional resource: the request and
+    its grant at once (SHR-2: unconditional data is for every department)."""
+    request, resource, version, system = _new_request(session, actor, payload, "unconditional", policy.subscribe)
+    granted = [i for i in shared_items(version) if i.field_code in request.items]
+    grant = issue_grant(session, request, default_terms(granted, request.period_to), UNCONDITIONAL_APPROVER)
+    audit.record(session, actor, "sharing.subscribe", object_type="grant", object_id=grant.id,
+                 department_id=request.requester_department_id, purpose=request.purpose,
+                 approver=grant.approvers,
+                 data_content={"resource": resource.code, "items": request.items},
+                 detail={"request_id": request.id, "system_id": system.id, "basis": request.basis,
+                         "access_method": request.access_method, "period": [request.period_from, request.period_to],
+                         "masking": grant.masking})
+    return attach_grant_info(session, [grant])[0]
+
+
+def request_share(session: Session, actor: Actor, payload: RequestCreate) -> ShareRequest:
+    """Apply for a conditional resource; starts the provider's review (deadline per the module docstring)."""
+    request, resource, version, system = _new_request(session, actor, payload, "conditional",
+                                                      policy.request_share)
+    settings = settings_of(session)
+    on_platform = session.scalar(select(Dataset.id).where(
+        Dataset.resource_id == resource.id,
+        or_(Dataset.row_count_estimate > 0, Dataset.last_batch_at.is_not(None)))) is not None
+    days = settings.share_review_days_on_platform if on_platform else settings.share_review_days
+    item = workflow.start(session, actor, SHARE_REQUEST, "share_request", request.id,
+                          f"共享申请：{version.name}"[:200], owner_department_id=request.requester_department_id,
+                          counterpart_department_id=request.provider_department_id,
+                          deadline_days={"provider_review": days})
+    request.work_item_id = item.id
+    session.flush()
+    audit.record(session, actor, "sharing.request_share", object_type="share_request", object_id=request.id,
+                 department_id=request.requester_department_id, purpose=request.purpose,
+                 data_content={"resource": resource.code, "items": request.items},
+                 detail={"system_id": system.id, "basis": request.basis, "access_method": request.access_method,
+                         "period": [request.period_from, request.period_to], "work_item": item.id,
+                         "review_days": days, "on_platform": on_platform})
+    return attach_request_info(session, [request])[0]
+
+
+# --- reading requests -------------------------------------------------------------------------------------
+
+def _open_items(session: Session) -> Any:
+    return select(WorkItem.subject_id).where(WorkItem.subject_type == "share_request", WorkItem.closed_at.is_(None))
+
+
+def attach_request_info(session: Session, requests: list[ShareRequest]) -> list[ShareRequest]:
+    """Set ``request.info`` (``RequestInfo``) on each request, in a few queries whatever their number."""
+    if not requests:
+        return requests
+    departments = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(
+        {r.provider_department_id for r in requests} | {r.requester_department_id for r in requests}))).all())
+    systems = dict(session.execute(select(BusinessSystem.id, BusinessSystem.name).where(
+        BusinessSystem.id.in_({r.system_id for r in requests}))).all())
+    versions = {(v.resource_id, v.version_no): v.name for v in session.execute(
+        select(ResourceVersion.resource_id, ResourceVersion.version_no, ResourceVersion.name).where(
+            ResourceVersion.resource_id.in_({r.resource_id for r in requests})))}
+    item_ids = {i for r in requests for i in (r.work_item_id, r.objection_item_id) if i is not None}
+    items = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids),
+                                                                     WorkItem.closed_at.is_(None)))}
+    for r in requests:
+        open_item = items.get(r.objection_item_id or 0) or items.get(r.work_item_id or 0)
+        r.info = RequestInfo(  # type: ignore[attr-defined]
+            resource_name=versions.get((r.resource_id, r.version_no), r.resource_code),
+            provider_name=departments.get(r.provider_department_id, ""),
+            requester_name=departments.get(r.requester_department_id, ""),
+            system_name=systems.get(r.system_id, ""), status_label=STATUSES.get(r.status, r.status),
+            deadline_at=open_item.deadline_at if open_item else None,
+            overdue=open_item.overdue if open_item else False, open_item_id=open_item.id if open_item else None)
+    return requests
+
+
+def list_requests(session: Session, actor: Actor, filt: RequestFilter) -> tuple[list[ShareRequest], int]:
+    """Requests by box — ``mine`` (the actor's department asked), ``review`` (a step waits for the actor:
+    the provider's reviewer, the big data center, the authority for objections), ``provided`` (asked of the
+    actor's department), ``all`` (oversight roles) — newest first; ``overdue`` narrows to open steps past
+    their deadline (or, false, to the others)."""
+    authorize(actor, policy.list_requests, filt)
+    query = select(ShareRequest).where(policy.requests_visible_to(actor))
+    if filt.box == "mine":
+        query = query.where(ShareRequest.requester_department_id == actor.department_id)
+    elif filt.box == "provided":
+        query = query.where(ShareRequest.provider_department_id == actor.department_id)
+    elif filt.box == "review":
+        waiting = _open_items(session).where(
+            WorkItem.holder_role.in_(sorted(actor.roles)),
+            or_(WorkItem.holder_department_id.is_(None), WorkItem.holder_department_id == actor.department_id))
+        query = query.where(ShareRequest.id.in_(waiting))
+    if filt.status:
+        query = query.where(ShareRequest.status == filt.status)
+    if filt.code:
+        query = query.where(ShareRequest.resource_code == filt.code.strip())
+    if filt.overdue is not None:
+        late = _open_items(session).where(WorkItem.deadline_at < utcnow())
+        query = query.where(ShareRequest.id.in_(late) if filt.overdue else ShareRequest.id.not_in(late))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(ShareRequest.id.desc()).offset(filt.offset).limit(filt.limit)))
+    return attach_request_info(session, rows), total
+
+
+def _request(session: Session, request_id: int, lock: bool = False) -> ShareRequest:
+    request = session.get(ShareRequest, request_id, with_for_update=lock) if 0 < request_id <= MAX_ID else None
+    if request is None:
+        raise NotFound("共享申请", request_id, "Share request")
+    return request
+
+
+def _item(session: Session, item_id: int | None) -> tuple[WorkItem | None, list[WorkStep]]:
+    if item_id is None:
+        return None, []
+    steps = session.scalars(select(WorkStep).where(WorkStep.item_id == item_id).order_by(WorkStep.id))
+    return session.get(WorkItem, item_id), list(steps)
+
+
+def get_request(session: Session, actor: Actor, request_id: int) -> RequestDetail:
+    """A request with its work items and steps, its grant, and what the actor may do now."""
+    request = _request(session, request_id)
+    authorize(actor, policy.get_request, request)
+    attach_request_info(session, [request])
+    item, steps = _item(session, request.work_item_id)
+    objection, objection_steps = _item(session, request.objection_item_id)
+    grant = session.scalar(select(Grant).where(Grant.request_id == request.id).order_by(Grant.id.desc()))
+    open_item = objection if objection is not None and objection.closed_at is None else (
+        item if item is not None and item.closed_at is None else None)
+    transitions = [(t.name, t.label) for t in workflow.open_transitions(actor, open_item)] if open_item else []
+    names = {name for name, _ in transitions}
+    on_request = open_item is not None and open_item is item
+    return RequestDetail(
+        request=request, info=request.info, work_item=item, steps=steps,  # type: ignore[attr-defined]
+        objection_item=objection, objection_steps=objection_steps,
+        grant=attach_grant_info(session, [grant])[0] if grant is not None else None, transitions=transitions,
+        can_withdraw=on_request and "withdraw" in names,
+        can_object=request.status == "refused" and request.objection_item_id is None
+        and request.kind == "conditional" and allowed(actor, policy.object_to_refusal, request),
+        can_review=on_request and bool(names & {"pass", "approve", "reject"}),
+        can_decide_objection=open_item is not None and open_item is objection and bool(names))
+
+
+# --- review, withdrawal, objection ----------------------------------------------------------------------------
+
+def _state_conflict(request: ShareRequest, what: str) -> Conflict:
+    label = STATUSES.get(request.status, request.status)
+    return Conflict(f"共享申请处于“{label}”状态，不能{what}", f"Not possible while {request.status}",
+                    code="share_request_state")
+
+
+def _allowed_items(session: Session, request: ShareRequest) -> list[Any]:
+    version = session.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == request.resource_id,
+                                                           ResourceVersion.version_no == request.version_no))
+    assert version is not None
+    wanted = set(request.items)
+    return [i for i in shared_items(version) if i.field_code in wanted]
+
+
+def _approvers(session: Session, item_ids: list[int | None], transitions: tuple[str, ...]) -> str:
+    """Who approved, from the steps of the request's items: "display name（username）" joined by "；"."""
+    steps = session.scalars(select(WorkStep).where(WorkStep.item_id.in_([i for i in item_ids if i is not None]),
+                                                   WorkStep.transition.in_(transitions)).order_by(WorkStep.id)).all()
+    users = dict(session.execute(select(User.username, User.display_name).where(
+        User.username.in_({s.actor_name for s in steps}))).all())
+    return "；".join(f"{users[s.actor_name]}（{s.actor_name}）" if s.actor_name in users else s.actor_name
+                    for s in steps)
+
+
+def review_request(session: Session, actor: Actor, request_id: int, payload: ReviewDecision) -> ShareRequest:
+    """``pass`` (the provider's reviewer; may set the grant's terms), ``approve`` (the big data center; may
+    adjust the terms; issues the grant), ``reject`` (either; reason required)."""
+    request = _request(session, request_id, lock=True)
+    authorize(actor, policy.review_request, request)
+    if request.kind != "conditional" or request.status not in ("provider_review", "center_review") \
+            or request.work_item_id is None:
+        raise _state_conflict(request, "审核")
+    terms = None
+    if payload.transition != "reject":
+        allowed_items = _allowed_items(session, request)
+        current = request.terms or default_terms(allowed_items, request.period_to)
+        terms = merge_terms(current, payload.terms, allowed_items, request.period_from, request.period_to)
+    before = request.status
+    item = workflow.advance(session, actor, request.work_item_id, payload.transition, payload.reason,
+                            {"terms": terms} if terms is not None else None)
+    request.status = item.state
+    grant = None
+    if terms is not None:
+        request.terms = terms
+    if item.state == "granted" and terms is not None:
+        grant = issue_grant(session, request, terms, _approvers(session, [request.work_item_id], ("pass", "approve")))
+    elif item.state == "refused":
+        request.refusal_reason = payload.reason
+    session.flush()
+    audit.record(session, actor, f"sharing.review_request.{payload.transition}", object_type="share_request",
+                 object_id=request.id, department_id=request.provider_department_id, purpose=payload.reason,
+                 approver=grant.approvers if grant is not None else None,
+                 detail={"before": {"status": before}, "after": {"status": request.status}, "terms": terms,
+                         "grant_id": grant.id if grant is not None else None})
+    return attach_request_info(session, [request])[0]
+
+
+def withdraw_request(session: Session, actor: Actor, request_id: int, payload: ReasonPayload) -> ShareRequest:
+    """The requesting department's data manager withdraws a request still under review."""
+    request = _request(session, request_id, lock=True)
+    authorize(actor, policy.withdraw_request, request)
+    if request.status not in ("provider_review", "center_review") or request.work_item_id is None:
+        raise _state_conflict(request, "撤回")
+    before = request.status
+    request.status = workflow.advance(session, actor, request.work_item_id, "withdraw", payload.reason).state
+    session.flush()
+    audit.record(session, actor, "sharing.withdraw_request", object_type="share_request", object_id=request.id,
+                 department_id=request.requester_department_id, purpose=payload.reason,
+                 detail={"before": {"status": before}, "after": {"status": request.status}})
+    return attach_request_info(session, [request])[0]
+
+
+def object_to_refusal(session: Session, actor: Actor, request_id: int, payload: ReasonPayload) -> ShareRequest:
+    """The requesting department's data manager objects to a refusal (once); the e-government authority
+    decides within its deadline (``share_objection``)."""
+    request = _request(session, request_id, lock=True)
+    authorize(actor, policy.object_to_refusal, request)
+    if request.status != "refused" or request.objection_item_id is not None or request.kind != "conditional":
+        raise _state_conflict(request, "提出异议")
+    item = workflow.start(session, actor, SHARE_OBJECTION, "share_request", request.id,
+                          f"共享争议：{request.resource_code}（申请{request.id}）"[:200],
+                          owner_department_id=request.requester_department_id,
+                          counterpart_department_id=request.provider_department_id)
+    request.objection_item_id, request.objection, request.status = item.id, payload.reason, "objection"
+    session.flush()
+    audit.record(session, actor, "sharing.object_to_refusal", object_type="share_request", object_id=request.id,
+                 department_id=request.requester_department_id, purpose=payload.reason,
+                 detail={"before": {"status": "refused"}, "after": {"status": "objection"}, "work_item": item.id})
+    return attach_request_info(session, [request])[0]
+
+
+def decide_objection(session: Session, actor: Actor, request_id: int, payload: ObjectionDecision) -> ShareRequest:
+    """``uphold``: the request is granted with the provider's proposed terms, or the defaults; the
+    authority is among the approvers. ``reject``: the refusal stands. A reason is always required."""
+    request = _request(session, request_id, lock=True)
+    authorize(actor, policy.decide_objection, request)
+    if request.status != "objection" or request.objection_item_id is None:
+        raise _state_conflict(request, "处理异议")
+    item = workflow.advance(session, actor, request.objection_item_id, payload.transition, payload.reason)
+    grant = None
+    if item.state == "upheld":
+        allowed_items = _allowed_items(session, request)
+        terms = request.terms or default_terms(allowed_items, request.period_to)
+        approvers = _approvers(session, [request.work_item_id, request.objection_item_id], ("pass", "uphold"))
+        grant = issue_grant(session, request, terms, approvers)
+        request.status = "granted"
+    else:
+        request.status = "refused"
+    session.flush()
+    audit.record(session, actor, f"sharing.decide_objection.{payload.transition}", object_type="share_request",
+                 object_id=request.id, department_id=request.requester_department_id, purpose=payload.reason,
+                 approver=grant.approvers if grant is not None else None,
+                 detail={"before": {"status": "objection"}, "after": {"status": request.status},
+                         "grant_id": grant.id if grant is not None else None})
+    return attach_request_info(session, [request])[0]
