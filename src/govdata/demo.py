@@ -44,8 +44,10 @@ def load(session: Session, catalog: bool = True, dataset_scale: float = 1.0) -> 
         from govdata.aggregation import demo as aggregation_demo
         from govdata.catalog import demo_catalog
         from govdata.collection import demo as collection_demo
+        from govdata.sharing import demo as sharing_demo
 
         demo_catalog.load(session)
         collection_demo.load(session)
         aggregation_demo.load(session, scale=dataset_scale)
+        sharing_demo.load(session)
     return demo_data.ACCOUNTS

@@ -10,6 +10,9 @@ concurrent requests (the audit entries of reads of shared data) share transactio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, create_engine, event
@@ -26,8 +29,27 @@ NAMING_CONVENTION = {
 }
 
 
+_FROZEN_NOW: ContextVar[dt.datetime | None] = ContextVar("govdata_frozen_now", default=None)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current time in UTC (or the time ``frozen_at`` holds in this context)."""
+    frozen = _FROZEN_NOW.get()
+    return frozen if frozen is not None else dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def frozen_at(when: dt.datetime) -> Iterator[None]:
+    """Demo data only: inside the block ``utcnow()`` returns ``when`` (timezone-aware), in this context (thread
+    or task) only, so past activity can be loaded through the services with its true dates. Nothing in the
+    platform's own paths uses it."""
+    if when.tzinfo is None:
+        raise ValueError("frozen_at needs a timezone-aware datetime")
+    token = _FROZEN_NOW.set(when.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _FROZEN_NOW.reset(token)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -53,6 +53,7 @@ def job_actor() -> Actor:
 def load_jobs() -> dict[str, Job]:
     """Import the modules that declare jobs, and return the registry."""
     import govdata.aggregation.service  # noqa: F401  (jobs are declared beside their services)
+    import govdata.sharing.service  # noqa: F401
 
     return JOBS
 

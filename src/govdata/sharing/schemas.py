@@ -131,8 +131,8 @@ class GrantTerms(Strict):
                                                    description="every condition must hold for a row to be shared")
     masking: dict[Text, Text] | None = Field(default=None, max_length=MAX_ITEMS,
                                            description="{item: rule}; items not named come in clear")
-    rate_per_minute: int | None = Field(default=None, ge=1, le=6000)
-    daily_quota: int | None = Field(default=None, ge=1, le=1_000_000)
+    rate_per_minute: int | None = Field(default=None, ge=1, le=120_000)
+    daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     valid_until: dt.date | None = None
 
 

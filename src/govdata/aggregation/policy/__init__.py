@@ -12,3 +12,4 @@ from govdata.aggregation.policy.stream import *  # noqa: E402,F401,F403
 from govdata.aggregation.policy.schedules import *  # noqa: E402,F401,F403
 from govdata.aggregation.policy.quality import *  # noqa: E402,F401,F403
 from govdata.aggregation.policy.deletions import *  # noqa: E402,F401,F403
+from govdata.aggregation.policy.findings import *  # noqa: E402,F401,F403

@@ -125,6 +125,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_share_usage'))
     )
     with op.batch_alter_table('share_usage', schema=None) as batch_op:
+        batch_op.create_index('ix_share_usage_at', ['at'], unique=False)
         batch_op.create_index('ix_share_usage_consumer_at', ['consumer_department_id', 'at'], unique=False)
         batch_op.create_index('ix_share_usage_grant_at', ['grant_id', 'at'], unique=False)
         batch_op.create_index('ix_share_usage_resource_at', ['resource_id', 'at'], unique=False)
@@ -136,6 +137,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_share_usage_resource_at')
         batch_op.drop_index('ix_share_usage_grant_at')
         batch_op.drop_index('ix_share_usage_consumer_at')
+        batch_op.drop_index('ix_share_usage_at')
 
     op.drop_table('share_usage')
     with op.batch_alter_table('share_grants', schema=None) as batch_op:

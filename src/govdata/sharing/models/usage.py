@@ -31,6 +31,7 @@ class Usage(Base):
     audit_seq: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
+        Index("ix_share_usage_at", "at"),
         Index("ix_share_usage_grant_at", "grant_id", "at"),
         Index("ix_share_usage_resource_at", "resource_id", "at"),
         Index("ix_share_usage_consumer_at", "consumer_department_id", "at"),
