@@ -18,6 +18,7 @@ class Actor:
     request_id: str | None = None
     session_id: int | None = None
     display_name: str | None = None  # a person's name for screens; ``name`` (the username) is what audits
+    end_user: str | None = None  # the person a signed system acts for (X-End-User), as the system says
 
     @property
     def label(self) -> str:

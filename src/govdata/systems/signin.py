@@ -31,7 +31,8 @@ def system_actor(system: BusinessSystem, client_addr: str | None, request_id: st
                  end_user: str | None = None) -> Actor:
     name = f"{system.name}[{system.app_key}]" + (f"/{end_user}" if end_user else "")
     return Actor(kind="system", name=name[:200], system_id=system.id, department_id=system.department_id,
-                 roles=frozenset({"system"}), method="api", client_addr=client_addr, request_id=request_id)
+                 roles=frozenset({"system"}), method="api", client_addr=client_addr, request_id=request_id,
+                 end_user=end_user)
 
 
 class NonceStore:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata.core.errors import DomainError, FieldError, Invalid
@@ -27,9 +28,10 @@ def problem_response(request: Request, error: DomainError) -> Response:
     lang = pick_language(request.headers.get("accept-language"))
     if wants_json(request):
         body = error.problem(lang, instance=request.url.path, request_id=request_id(request))
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        headers.update(getattr(error, "headers", None) or {})  # e.g. Retry-After of a 429
         return JSONResponse(body, status_code=error.status or 400, media_type="application/problem+json",
-                            headers=headers)
+                            headers=headers or None)
     if error.status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}&reason={error.code}", status_code=303)
@@ -64,6 +66,14 @@ def install(app: FastAPI) -> None:
             exc.status_code, "bad_request")
         detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in (404, 405) else None
         return problem_response(request, DomainError(code, detail, status=exc.status_code))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold or compare (an id beyond SQLite's 64 or PostgreSQL's 32-bit INTEGER,
+        # SQLSTATE class 22) came from the request unchecked: bad input, answered 422, never a 500.
+        log.warning("value out of range on %s %s: %s", request.method, request.url.path, str(exc)[:200])
+        return problem_response(request, Invalid([FieldError("request", "out_of_range", "数值或取值超出允许范围")]))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

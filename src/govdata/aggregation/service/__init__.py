@@ -4,6 +4,7 @@ parameter is the actor has a rule of the same name in ``aggregation.policy`` (te
 - ``push``: real-time push of records by signed business systems;
 - ``records``: the providing department's own check of a record;
 - ``datasets``: the dataset table that follows a structured entry's publication;
+- ``reads``: reads of a dataset for the sharing data service (no actor: the caller authorizes);
 - ``common``: what they share (the published entry, its dataset, the append-only upsert).
 """
 
@@ -23,3 +24,5 @@ from govdata.aggregation.service.pull_runs import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.schedules import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.quality import *  # noqa: E402,F401,F403
 from govdata.aggregation.service.deletions import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.findings import *  # noqa: E402,F401,F403
+from govdata.aggregation.service.reads import *  # noqa: E402,F401,F403

@@ -1,1 +1,448 @@
-__all__: list[str] = []
+"""The data service API (SHR-3, SEC-2, SEC-7): what a signed consumer system reads through its grant.
+
+Four ways in, each tied to the grant's access method (Art. 15 接口 / 库表 / 文件):
+
+- ``read_record`` (method ``api``): one current record by key;
+- ``query_records`` (``api``): current records meeting filters on granted items, in key order, a page at a
+  time (an encrypted cursor carries the last key);
+- ``read_changes`` (``table``): the versions written after a sequence number, deletions included — how a
+  consumer keeps a table of its own in step;
+- ``export_records`` (``file``): every current record meeting the filters, as CSV, XLSX or Parquet.
+
+Every call, served or refused, writes one audit entry with the seven facts of Art. 18 (purpose, user,
+approver, data content — items and keys, never values —, time, method, medium) and one ``Usage`` row, in the
+call's transaction; a refused call keeps them (``keep_writes``). The caller sees only granted items, masked
+as the grant says, and only rows inside the grant's row scope (a key outside it is "not found"). A record's
+key is shown only when every key item is granted in clear; otherwise ``key_hash``, the keyed digest of the
+``hash`` masking rule, stands for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from govdata.aggregation import service as aggregation
+from govdata.aggregation.models import Dataset
+from govdata.catalog.models import Resource, ResourceItem
+from govdata.core import audit
+from govdata.core.actor import Actor
+from govdata.core.crypto import decrypt_field, encrypt_field
+from govdata.core.db import settings_of, utcnow
+from govdata.core.errors import DomainError, Forbidden
+from govdata.core.policy import authorize
+from govdata.sharing import filters, limits, policy
+from govdata.sharing.exports import FORMATS, writer_for
+from govdata.sharing.masking import RULES, Masker, hash_key, mask_value
+from govdata.sharing.models import Grant, Usage
+from govdata.sharing.models.requests import ACCESS_METHODS
+from govdata.systems.service import today
+
+__all__ = ["ENDPOINT_METHODS", "MAX_LIMIT", "RESERVED_PARAMS", "VERIFIABLE_RULES", "Export", "export_records",
+           "query_records", "read_changes", "read_record"]
+
+#: endpoint -> the grant access method it serves (ShareRequest.ACCESS_METHODS).
+ENDPOINT_METHODS = {"record": "api", "query": "api", "changes": "table", "export": "file"}
+#: query parameters that are not filters.
+RESERVED_PARAMS = frozenset({"cursor", "limit", "format", "since"})
+MAX_LIMIT = 1000
+MAX_AUDIT_KEYS = 1000
+#: masking rules whose item may still be matched by a whole value (identity verification, 核验).
+VERIFIABLE_RULES = frozenset({"id_number", "mobile", "name", "hash"})
+_LIMIT_CODES = ("share_rate_limited", "share_quota_exceeded")
+_SPOOL_BYTES = 8 * 1024 * 1024  # exports up to this size stay in memory, larger ones go to a temporary file
+
+
+@dataclass
+class _Use:
+    """What the usage record of one call will say, filled in as the call proceeds."""
+
+    endpoint: str
+    medium: str
+    code: str
+    grant: Grant | None = None
+    resource_id: int | None = None
+    provider_department_id: int | None = None
+    items: list[str] = field(default_factory=list)
+    keys: list[str] | None = None
+    conditions: list[dict[str, str]] = field(default_factory=list)
+    rows: int = 0
+    personal_rows: int = 0
+
+
+@dataclass(frozen=True)
+class _Meta:
+    personal: frozenset[str]  # items with a personal-information kind
+    key_items: tuple[str, ...]
+
+
+@dataclass
+class _Access:
+    """What an allowed call may see: granted items (in column order), the scope, the masking."""
+
+    grant: Grant
+    view: aggregation.DatasetView | None
+    items: list[str]
+    types: dict[str, str]
+    scope: list[filters.Condition]
+    masker: Masker
+    hash_key: bytes
+    clear_personal: frozenset[str]
+    key_in_clear: bool
+
+    def values(self, row: RowMapping) -> dict[str, Any]:
+        return self.masker.apply({i: aggregation.json_value(row[i], self.types[i]) for i in self.items})
+
+    def personal(self, values: dict[str, Any]) -> bool:
+        return any(values.get(i) is not None for i in self.clear_personal)
+
+    def key_field(self, record_key: str) -> dict[str, str]:
+        if self.key_in_clear:
+            return {"key": record_key}
+        return {"key_hash": mask_value("hash", record_key, self.hash_key)}
+
+    def masking(self) -> dict[str, str]:
+        return {i: r for i, r in self.grant.masking.items() if i in self.types}
+
+
+@dataclass
+class Export:
+    """A finished export file, positioned at its start; the route streams it and closes it."""
+
+    file: IO[bytes]
+    media_type: str
+    filename: str
+    rows: int
+
+
+# --- the four calls ----------------------------------------------------------------------------------
+
+
+def read_record(session: Session, actor: Actor, code: str, key: str) -> dict[str, Any]:
+    """The current record ``key`` of ``code`` as the grant shows it (404 when unknown, deleted or outside
+    the row scope)."""
+    use = _Use("record", "json", code, keys=[key[:512]])
+    with _metered(session, actor, use):
+        access = _open(session, actor, use, policy.read_record)
+        where = filters.where(access.view.table, access.scope) if access.view else []
+        readable = access.view is not None and "\x00" not in key  # PostgreSQL text holds no NUL
+        row = aggregation.read_current(session, access.view, key, access.items, where) if readable else None
+        if row is None:
+            raise DomainError("not_found", "共享数据记录不存在，或不在授权的行范围内",
+                              "No such shared record, or it is outside the grant's row scope")
+        values = access.values(row)
+        use.rows, use.personal_rows = 1, int(access.personal(values))
+        result = {"resource": code, **access.key_field(key), "version": row["record_version"],
+                  "updated_at": _iso(row["ingested_at"]), "values": values, "masking": access.masking()}
+    return result
+
+
+def query_records(session: Session, actor: Actor, code: str, params: list[tuple[str, str]],
+                  cursor: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """Current records meeting the filters ``params`` (``item=op:value``), a page of ``limit`` in key
+    order; ``cursor`` is the ``next_cursor`` of the page before."""
+    use = _Use("query", "json", code)
+    with _metered(session, actor, use):
+        access = _open(session, actor, use, policy.query_records)
+        conditions = _conditions(access, params, use)
+        after = _read_cursor(session, access.grant, cursor) if cursor else None
+        limit = max(1, min(limit, MAX_LIMIT))
+        rows: list[RowMapping] = []
+        if access.view:
+            where = filters.where(access.view.table, access.scope + conditions)
+            rows = aggregation.read_current_page(session, access.view, access.items, where, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        records = []
+        for row in rows:
+            values = access.values(row)
+            use.personal_rows += access.personal(values)
+            records.append({**access.key_field(row["record_key"]), "version": row["record_version"],
+                            "updated_at": _iso(row["ingested_at"]), "values": values})
+        use.rows, use.keys = len(records), [r["record_key"] for r in rows][:MAX_AUDIT_KEYS]
+        next_cursor = _make_cursor(session, access.grant, rows[-1]["record_key"]) if more else None
+        result = {"resource": code, "records": records, "count": len(records), "next_cursor": next_cursor,
+                  "masking": access.masking()}
+    return result
+
+
+def read_changes(session: Session, actor: Actor, code: str, since: int = 0,
+                 limit: int = 500) -> dict[str, Any]:
+    """Versions written after sequence number ``since``, in write order: ``upsert`` with the values, or
+    ``delete`` (a deletion, or a record that left the grant's row scope). Pass ``next_since`` back."""
+    use = _Use("changes", "json", code)
+    with _metered(session, actor, use):
+        access = _open(session, actor, use, policy.read_changes)
+        limit = max(1, min(limit, MAX_LIMIT))
+        rows: list[RowMapping] = []
+        if access.view:
+            view, scope = access.view, access.scope
+            rows = aggregation.read_versions(session, view, access.items, max(since, 0), limit + 1,
+                                             filters.where(view.table, scope),
+                                             lambda table: filters.where(table, scope))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        changes = []
+        for row in rows:
+            change: dict[str, Any] = {"seq": row["row_id"], **access.key_field(row["record_key"]),
+                                      "version": row["record_version"], "at": _iso(row["ingested_at"])}
+            if row["in_scope"]:
+                values = access.values(row)
+                use.personal_rows += access.personal(values)
+                change.update(op="upsert", values=values)
+            else:
+                change["op"] = "delete"
+            changes.append(change)
+        use.rows = len(changes)
+        next_since = rows[-1]["row_id"] if rows else max(since, 0)
+        result = {"resource": code, "changes": changes, "next_since": next_since, "has_more": more,
+                  "masking": access.masking()}
+    return result
+
+
+def export_records(session: Session, actor: Actor, code: str, fmt: str,
+                   params: list[tuple[str, str]]) -> Export:
+    """Every current record meeting the filters, as a ``fmt`` (csv, xlsx, parquet) file written before the
+    call is recorded, so the audit entry counts exactly what leaves."""
+    if fmt not in FORMATS:
+        fmt = "csv"
+    use = _Use("export", fmt, code)
+    with _metered(session, actor, use):
+        access = _open(session, actor, use, policy.export_records)
+        conditions = _conditions(access, params, use)
+        out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 — the route closes it
+        try:
+            _write_export(session, access, conditions, fmt, out, use)
+        except BaseException:
+            out.close()
+            raise
+        media_type, ext = FORMATS[fmt]
+        stamp = today().strftime("%Y%m%d")
+        result = Export(out, media_type, f"{code}-{stamp}.{ext}", use.rows)
+    return result
+
+
+def _write_export(session: Session, access: _Access, conditions: list[filters.Condition], fmt: str,
+                  out: IO[bytes], use: _Use) -> None:
+    key_column = "key" if access.key_in_clear else "key_hash"
+    masked = [i in access.grant.masking for i in access.items]
+    writer = writer_for(fmt, out, [key_column, *access.items],
+                        ["C", *(access.types[i] for i in access.items)], [False, *masked])
+    if access.view:
+        where = filters.where(access.view.table, access.scope + conditions)
+        for row in aggregation.iter_current(session, access.view, access.items, where):
+            values = access.values(row)
+            use.rows += 1
+            use.personal_rows += access.personal(values)
+            writer.write([*access.key_field(row["record_key"]).values(), *(values[i] for i in access.items)])
+    writer.close()
+    out.seek(0)
+
+
+# --- the grant, the limits and the view of a call ---------------------------------------------------
+
+
+def _open(session: Session, actor: Actor, use: _Use, rule: Any) -> _Access:
+    """Find the caller's grant of ``use.code``, authorize, check status, method and limits; the view."""
+    found = _grant_of(session, actor, use.code, ENDPOINT_METHODS[use.endpoint])
+    authorize(actor, rule, found[0] if found else None)
+    if found is None:
+        use.resource_id, use.provider_department_id = _resource_of(session, use.code)
+        raise DomainError("share_not_granted", f"本系统未获得数据资源“{use.code[:20]}”的共享授权",
+                          f"This system has no grant for {use.code[:20]}")
+    grant, dataset, version_id, published_at = found
+    use.grant, use.resource_id = grant, grant.resource_id
+    use.provider_department_id = grant.provider_department_id
+    status = grant.effective_status(today())
+    if status != "active":
+        raise DomainError(f"share_grant_{status}")
+    needed = ENDPOINT_METHODS[use.endpoint]
+    if grant.access_method != needed:
+        raise DomainError("share_method_not_granted",
+                          f"该授权的共享方式为“{ACCESS_METHODS.get(grant.access_method, grant.access_method)}”，"
+                          f"此接口需要“{ACCESS_METHODS[needed]}”方式的授权",
+                          f"The grant's method is {grant.access_method!r}; this endpoint needs {needed!r}")
+    now = utcnow()
+    settings = settings_of(session)
+    limiter = limits.limiter(settings.redis_url)
+    limiter.take(limits.grant_key(grant), grant.rate_per_minute, grant.daily_quota, now,
+                 lambda: _used_today(session, grant.id, now))
+    view = aggregation.dataset_view(session, dataset) if dataset is not None else None
+    columns = {c["field_code"]: c["data_type"] for c in dataset.columns} if dataset is not None else {}
+    items = [c for c in columns if c in set(grant.items)]
+    use.items = items
+    types = {i: columns[i] for i in items}
+    meta = _meta(session, version_id, published_at)
+    masking = grant.masking or {}
+    key = _hash_key(settings.resolved_secret_key, grant.consumer_department_id)
+    granted_clear = {i for i in items if i not in masking}
+    return _Access(grant=grant, view=view, items=items, types=types,
+                   scope=filters.parse_scope(grant.row_scope or [], columns), masker=Masker(
+                       {i: r for i, r in masking.items() if i in types}, key), hash_key=key,
+                   clear_personal=frozenset(meta.personal & granted_clear),
+                   key_in_clear=bool(meta.key_items) and set(meta.key_items) <= granted_clear)
+
+
+def _grant_of(session: Session, actor: Actor, code: str, method: str) -> tuple[
+        Grant, Dataset | None, int | None, dt.datetime | None] | None:
+    """The caller's grant of ``code`` with the dataset and the published version: the one in force for the
+    access ``method`` if any, else one in force, else the latest (whose status explains the refusal). One
+    query."""
+    if actor.kind != "system" or actor.system_id is None:
+        return None
+    rows = session.execute(
+        select(Grant, Dataset, Resource.published_version_id, Resource.published_at)
+        .join(Resource, Resource.id == Grant.resource_id)
+        .outerjoin(Dataset, Dataset.resource_id == Grant.resource_id)
+        .where(Grant.system_id == actor.system_id, Grant.resource_code == code)
+        .order_by(Grant.id.desc())).all()
+    if not rows:
+        return None
+    day = today()
+    active = [r for r in rows if r[0].effective_status(day) == "active"]
+    best = next((r for r in active if r[0].access_method == method), active[0] if active else rows[0])
+    return best[0], best[1], best[2], best[3]
+
+
+def _resource_of(session: Session, code: str) -> tuple[int | None, int | None]:
+    query = select(Resource.id, Resource.department_id).where(Resource.code == code[:20])
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _used_today(session: Session, grant_id: int, now: dt.datetime) -> int:
+    """Calls of the grant counted against today's quota (Asia/Shanghai day), from the usage ledger."""
+    local = now.astimezone(limits.LOCAL)
+    midnight = dt.datetime.combine(local.date(), dt.time(), limits.LOCAL)
+    return session.scalar(select(func.count()).select_from(Usage).where(
+        Usage.grant_id == grant_id, Usage.at >= midnight,
+        or_(Usage.reason.is_(None), Usage.reason.notin_(_LIMIT_CODES)))) or 0
+
+
+_metas: dict[tuple[int, Any], _Meta] = {}
+
+
+def _meta(session: Session, version_id: int | None, published_at: dt.datetime | None) -> _Meta:
+    """Personal and key items of the published version; versions never change once published, so kept."""
+    if version_id is None:
+        return _Meta(frozenset(), ())
+    cache_key = (version_id, published_at)
+    meta = _metas.get(cache_key)
+    if meta is None:
+        rows = session.execute(select(ResourceItem.field_code, ResourceItem.pii_kind, ResourceItem.is_key)
+                               .where(ResourceItem.version_id == version_id)).all()
+        meta = _Meta(frozenset(r[0] for r in rows if r[1]), tuple(r[0] for r in rows if r[2]))
+        if len(_metas) > 4096:
+            _metas.clear()
+        _metas[cache_key] = meta
+    return meta
+
+
+@lru_cache(maxsize=256)
+def _hash_key(secret: str, consumer_department_id: int) -> bytes:
+    return hash_key(secret, consumer_department_id)
+
+
+def _conditions(access: _Access, params: list[tuple[str, str]], use: _Use) -> list[filters.Condition]:
+    """The caller's filters. A masked item may only be matched whole (``eq`` / ``in``), and only under a rule
+    meant for verification: a prefix or range on it, or any filter on an emptied or year-only item, would let
+    a caller read the hidden part back by bisection."""
+    wanted = [(k, v) for k, v in params if k not in RESERVED_PARAMS]
+    use.conditions = [{"item": k[:64], "op": v.partition(":")[0][:10]} for k, v in wanted][:20]
+    conditions = filters.parse_query(wanted, access.types)
+    masking = access.grant.masking or {}
+    for cond in conditions:
+        rule = masking.get(cond.item)
+        if rule is None or (rule in VERIFIABLE_RULES and cond.op in ("eq", "in")):
+            continue
+        verifiable = rule in VERIFIABLE_RULES
+        raise DomainError("share_filter_not_allowed",
+                          f"信息项“{cond.item}”已脱敏（{RULES.get(rule, rule)}），"
+                          + ("只能按完整值（eq、in）核验" if verifiable else "不能作为筛选条件"),
+                          f"Item {cond.item!r} is masked ({rule}); "
+                          + ("only eq / in on whole values" if verifiable else "it cannot be filtered"),
+                          extra={"item": cond.item})
+    return conditions
+
+
+# --- cursors: the last key, encrypted and bound to the grant -------------------------------------------
+
+
+def _make_cursor(session: Session, grant: Grant, key: str) -> str:
+    sealed = encrypt_field(settings_of(session).resolved_secret_key, key, f"share_cursor:{grant.id}")
+    return base64.urlsafe_b64encode(sealed.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def _read_cursor(session: Session, grant: Grant, cursor: str) -> str:
+    try:
+        if len(cursor) > 2048:
+            raise ValueError("cursor too long")
+        sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        return decrypt_field(settings_of(session).resolved_secret_key, sealed, f"share_cursor:{grant.id}")
+    except (ValueError, InvalidTag) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise DomainError("share_cursor_invalid", errors=[]) from exc
+
+
+# --- the record of each call (SEC-2) -----------------------------------------------------------------
+
+
+@contextmanager
+def _metered(session: Session, actor: Actor, use: _Use) -> Iterator[None]:
+    """Record the call when the block ends: success, or the refusal (kept though the call fails)."""
+    try:
+        yield
+    except DomainError as exc:
+        if actor.kind == "system" and not isinstance(exc, Forbidden):
+            _record(session, actor, use, exc)
+            exc.keep_writes = True
+        raise
+    _record(session, actor, use, None)
+
+
+def _record(session: Session, actor: Actor, use: _Use, error: DomainError | None) -> None:
+    grant = use.grant
+    if error is None:
+        result = "success"
+    else:
+        result = "denied" if error.status in (401, 403, 429) else "failure"
+    content: dict[str, Any] = {"resource": use.code[:64], "items": use.items}
+    if use.keys is not None and use.endpoint in ("record", "query"):
+        content["keys"] = use.keys
+    else:
+        content["count"] = use.rows
+    detail: dict[str, Any] = {"endpoint": use.endpoint, "end_user": actor.end_user,
+                              "provider_department_id": use.provider_department_id}
+    if use.conditions:
+        detail["conditions"] = use.conditions
+    if error is not None:
+        detail["reason"] = error.code
+    entry = audit.record(session, actor, f"sharing.{_ACTIONS[use.endpoint]}", object_type="grant",
+                         object_id=grant.id if grant else None, result=result,
+                         purpose=grant.purpose if grant else None,
+                         approver=grant.approvers[:200] if grant else None,  # the audit column holds 200
+                         data_content=content, medium=use.medium, detail=detail)
+    session.add(Usage(at=entry.time, grant_id=grant.id if grant else None, resource_id=use.resource_id,
+                      provider_department_id=use.provider_department_id,
+                      consumer_department_id=actor.department_id, system_id=actor.system_id,
+                      end_user=actor.end_user, endpoint=use.endpoint, medium=use.medium, rows=use.rows,
+                      personal_rows=use.personal_rows, result=result,
+                      reason=error.code[:40] if error else None, audit_seq=entry.seq))
+
+
+_ACTIONS = {"record": "read_record", "query": "query_records", "changes": "read_changes",
+            "export": "export_records"}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value else None
