@@ -92,7 +92,8 @@ def prepare(url: str, rows: int) -> dict[str, str]:
     from govdata.sharing.schemas import GrantTerms, RequestCreate, ReviewDecision as ShareDecision
     from govdata.systems import service as systems
     from govdata.systems.models import BusinessSystem
-    from govdata.systems.schemas import Decision, SystemCreate
+    from govdata.systems.schemas import SystemCreate
+    from govdata.workflow.schemas import Decision
     from govdata.systems.signin import system_actor
 
     upgrade(url)

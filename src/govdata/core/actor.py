@@ -19,6 +19,9 @@ class Actor:
     session_id: int | None = None
     display_name: str | None = None  # a person's name for screens; ``name`` (the username) is what audits
     end_user: str | None = None  # the person a signed system acts for (X-End-User), as the system says
+    # (AppKey, nonce) of a signed call whose replay check is made with the call's own record
+    # (systems.signin.authenticate_deferred / claim_nonces)
+    nonce: tuple[str, str] | None = None
 
     @property
     def label(self) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govdata.core.actor import Actor
@@ -81,6 +81,47 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return sm3_hex((prev_hash + "\n" + payload).encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append (``record_many``): who, what, and the facts ``record`` takes as keywords."""
+
+    actor: Actor
+    action: str
+    object_type: str | None = None
+    object_id: object | None = None
+    result: str = "success"
+    detail: dict[str, Any] | None = None
+    purpose: str | None = None
+    approver: str | None = None
+    data_content: dict[str, Any] | None = None
+    medium: str | None = None
+    department_id: int | None = None
+
+    def fields(self, seq: int, now: dt.datetime) -> dict[str, Any]:
+        actor = self.actor
+        return {
+            "seq": seq,
+            "time": now,
+            "actor_kind": actor.kind,
+            "actor_name": actor.name,
+            "user_id": actor.user_id,
+            "system_id": actor.system_id,
+            "department_id": self.department_id if self.department_id is not None else actor.department_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": None if self.object_id is None else str(self.object_id),
+            "purpose": self.purpose,
+            "approver": self.approver,
+            "data_content": self.data_content,
+            "method": actor.method,
+            "medium": self.medium,
+            "client_addr": actor.client_addr,
+            "request_id": actor.request_id,
+            "result": self.result,
+            "detail": _jsonable(self.detail),
+        }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -96,39 +137,39 @@ def record(
     medium: str | None = None,
     department_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction; it commits or rolls back with the change it records."""
-    head_update = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-    if session.execute(head_update).rowcount == 0:  # type: ignore[attr-defined]
+    """Append one entry in the caller's transaction; it commits or rolls back with the change it records.
+    Returns the entry as written (not attached to the session)."""
+    return record_many(session, [Entry(actor, action, object_type, object_id, result, detail, purpose, approver,
+                                       data_content, medium, department_id)])[0]
+
+
+_TAKE_SEQ = (AuditHead.__table__.update().where(AuditHead.__table__.c.id == 1)
+             .values(seq=AuditHead.__table__.c.seq + bindparam("n"))
+             .returning(AuditHead.__table__.c.seq, AuditHead.__table__.c.hash))
+_INSERT = AuditEntry.__table__.insert()
+_MOVE_HEAD = AuditHead.__table__.update().where(AuditHead.__table__.c.id == 1).values(hash=bindparam("head_hash"))
+
+
+def record_many(session: Session, entries: list[Entry]) -> list[AuditEntry]:
+    """Append ``entries`` in order, in the caller's transaction, with three statements however many: take
+    the sequence numbers and the previous hash from the head (locking it), insert the entries (hashed in a
+    chain here), move the head's hash."""
+    session.flush()  # what the entries describe is written first (ids, foreign keys)
+    connection = session.connection()  # Core statements, built once: this runs for every read of shared data
+    head = connection.execute(_TAKE_SEQ, {"n": len(entries)}).first()
+    if head is None:
         raise RuntimeError("audit_head row missing: run migrations")
-    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    last, prev = head
     now = utcnow()
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "time": now,
-        "actor_kind": actor.kind,
-        "actor_name": actor.name,
-        "user_id": actor.user_id,
-        "system_id": actor.system_id,
-        "department_id": department_id if department_id is not None else actor.department_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "purpose": purpose,
-        "approver": approver,
-        "data_content": data_content,
-        "method": actor.method,
-        "medium": medium,
-        "client_addr": actor.client_addr,
-        "request_id": actor.request_id,
-        "result": result,
-        "detail": _jsonable(detail),
-    }
-    digest = entry_hash(prev, fields)
-    entry = AuditEntry(**fields, prev_hash=prev, hash=digest)
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    session.flush()
-    return entry
+    rows = []
+    for offset, entry in enumerate(entries):
+        fields = entry.fields(last - len(entries) + 1 + offset, now)
+        digest = entry_hash(prev, fields)
+        rows.append({**fields, "prev_hash": prev, "hash": digest})
+        prev = digest
+    connection.execute(_INSERT, rows)
+    connection.execute(_MOVE_HEAD, {"head_hash": prev})
+    return [AuditEntry(**row) for row in rows]
 
 
 def record_change(session: Session, actor: Actor, action: str, before: dict[str, Any], after: dict[str, Any],

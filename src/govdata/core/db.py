@@ -96,7 +96,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+#: Connections kept open: as many as requests run at once (the server's thread pool has 40), so a busy
+#: process reuses its connections instead of opening (and, for SQLite, setting up) one per request.
+POOL_SIZE = 32
+POOL_OVERFLOW = 16
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    is_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if not is_memory:
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

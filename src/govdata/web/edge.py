@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govdata.config import Settings
-from govdata.core import audit
+from govdata.core import audit, group_commit
 from govdata.core.actor import Actor, anonymous
 from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
 from govdata.org import signin
@@ -39,6 +39,8 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # entries open to the public. Every other /api/ route refuses them with 401.
 ANONYMOUS_API_PREFIXES = ("/api/3/", "/api/action/")
 ANONYMOUS_API_PATHS = frozenset({"/api/v1/catalog/dcat.jsonld"})
+# The data service API (sharing/api/access.py): its calls are authenticated inside the call's unit of work.
+DATA_SERVICE_PREFIX = "/api/v1/share/"
 
 
 def settings_of(request: Request) -> Settings:
@@ -152,6 +154,8 @@ async def authenticate_api(request: Request) -> None:
         return
     if "x-app-key" in request.headers:
         request.state.raw_body = await request.body()  # the signature covers its SM3 digest
+    if request.url.path.startswith(DATA_SERVICE_PREFIX):
+        return  # resolved by the route in the call's own transaction (``call`` → ``api_actor``)
 
     def resolve() -> None:
         with unit_of_work(request) as session:
@@ -171,7 +175,10 @@ def api_actor(request: Request, session: Session) -> Actor:
     header = request.headers.get("authorization", "").strip()
     if "x-app-key" in request.headers:
         scope_path = request.scope.get("raw_path") or request.url.path.encode()
-        actor = systems_signin.authenticate(
+        # Reads of shared data leave a record of their own, written with the replay check in one go.
+        check = (systems_signin.authenticate_deferred if request.url.path.startswith(DATA_SERVICE_PREFIX)
+                 else systems_signin.authenticate)
+        actor = check(
             session, request.headers, request.method, scope_path.decode("latin-1").split("?", 1)[0],
             request.url.query, getattr(request.state, "raw_body", b""), client_addr(request), request_id(request))
     elif header.lower().startswith("bearer ") or header.startswith(TOKEN_PREFIX):
@@ -205,6 +212,20 @@ def call(request: Request, fn: Callable[..., T], *args: Any, out: Callable[[T], 
         actor = getattr(request.state, "actor", None) or api_actor(request, session)
         result = fn(session, actor, *args)
         return out(result) if out else result
+
+
+async def call_on_loop(request: Request, fn: Callable[..., T], *args: Any) -> Any:
+    """``call`` run on the event loop, for short calls whose only write is their record (a key lookup of
+    shared data on the data service API): no thread hand-off, and the record's group commit is awaited
+    (``group_commit.deferred`` / ``settle``) before the answer — or the refusal — leaves."""
+    with group_commit.deferred() as pending:
+        try:
+            result = call(request, fn, *args)
+        except BaseException:
+            await group_commit.settle(pending)
+            raise
+    await group_commit.settle(pending)
+    return result
 
 
 # --- CSRF: a random cookie, and a form/header token that is that value signed with the secret key ------

@@ -19,7 +19,7 @@ _tables: dict[str, tuple[Table, dict[str, str]]] = {}
 
 
 @router.get("/bench/baseline/{code}/{key}")
-def baseline_record(code: str, key: str, request: Request) -> Any:
+async def baseline_record(code: str, key: str, request: Request) -> Any:
     with request.app.state.sessions() as session:
         if code not in _tables:
             dataset = session.scalar(select(Dataset).join(Resource, Resource.id == Dataset.resource_id)

@@ -47,7 +47,11 @@ class Grant(Entity):
 
     def effective_status(self, today: dt.date | None = None) -> str:
         """``expired`` once past ``valid_until`` (or not yet started), else the stored status."""
-        day = today or utcnow().date()
-        if self.status == "active" and not (self.valid_from <= day <= self.valid_until):
-            return "expired"
-        return self.status
+        return effective_status(self.status, self.valid_from, self.valid_until, today or utcnow().date())
+
+
+def effective_status(status: str, valid_from: dt.date, valid_until: dt.date, day: dt.date) -> str:
+    """A grant's status on ``day``: ``expired`` outside its period when otherwise active."""
+    if status == "active" and not (valid_from <= day <= valid_until):
+        return "expired"
+    return status

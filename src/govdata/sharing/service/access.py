@@ -22,31 +22,33 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from govdata.aggregation import service as aggregation
 from govdata.aggregation.models import Dataset
 from govdata.catalog.models import Resource, ResourceItem
-from govdata.core import audit
+from govdata.core import audit, group_commit
 from govdata.core.actor import Actor
 from govdata.core.crypto import decrypt_field, encrypt_field
 from govdata.core.db import settings_of, utcnow
-from govdata.core.errors import DomainError, Forbidden
+from govdata.core.errors import DomainError, Forbidden, Unauthenticated
 from govdata.core.policy import authorize
 from govdata.sharing import filters, limits, policy
 from govdata.sharing.exports import FORMATS, writer_for
 from govdata.sharing.masking import RULES, Masker, hash_key, mask_value
 from govdata.sharing.models import Grant, Usage
+from govdata.sharing.models.grants import effective_status
 from govdata.sharing.models.requests import ACCESS_METHODS
+from govdata.systems import signin
 from govdata.systems.service import today
 
 __all__ = ["ENDPOINT_METHODS", "MAX_LIMIT", "RESERVED_PARAMS", "VERIFIABLE_RULES", "Export", "export_records",
@@ -71,7 +73,7 @@ class _Use:
     endpoint: str
     medium: str
     code: str
-    grant: Grant | None = None
+    grant: Any = None  # the grant's row (its columns)
     resource_id: int | None = None
     provider_department_id: int | None = None
     items: list[str] = field(default_factory=list)
@@ -91,7 +93,7 @@ class _Meta:
 class _Access:
     """What an allowed call may see: granted items (in column order), the scope, the masking."""
 
-    grant: Grant
+    grant: Any  # the grant's row (its columns)
     view: aggregation.DatasetView | None
     items: list[str]
     types: dict[str, str]
@@ -264,7 +266,7 @@ def _open(session: Session, actor: Actor, use: _Use, rule: Any) -> _Access:
     grant, dataset, version_id, published_at = found
     use.grant, use.resource_id = grant, grant.resource_id
     use.provider_department_id = grant.provider_department_id
-    status = grant.effective_status(today())
+    status = effective_status(grant.status, grant.valid_from, grant.valid_until, today())
     if status != "active":
         raise DomainError(f"share_grant_{status}")
     needed = ENDPOINT_METHODS[use.endpoint]
@@ -294,25 +296,42 @@ def _open(session: Session, actor: Actor, use: _Use, rule: Any) -> _Access:
                    key_in_clear=bool(meta.key_items) and set(meta.key_items) <= granted_clear)
 
 
+@dataclass(frozen=True)
+class _DatasetRow:
+    """What a dataset view needs of the registry row (read as plain columns: no ORM object per call)."""
+
+    id: int
+    resource_id: int
+    table_name: str
+    columns: list[Any]
+
+
+_GRANTS_OF = (
+    select(*Grant.__table__.c, Dataset.id.label("dataset_id"), Dataset.table_name.label("dataset_table"),
+           Dataset.columns.label("dataset_columns"), Resource.published_version_id, Resource.published_at)
+    .join(Resource, Resource.id == Grant.resource_id)
+    .outerjoin(Dataset, Dataset.resource_id == Grant.resource_id)
+    .where(Grant.system_id == bindparam("system_id"), Grant.resource_code == bindparam("code"))
+    .order_by(Grant.id.desc()))
+_INSERT_USAGE = Usage.__table__.insert()
+
+
 def _grant_of(session: Session, actor: Actor, code: str, method: str) -> tuple[
-        Grant, Dataset | None, int | None, dt.datetime | None] | None:
-    """The caller's grant of ``code`` with the dataset and the published version: the one in force for the
-    access ``method`` if any, else one in force, else the latest (whose status explains the refusal). One
-    query."""
+        Any, _DatasetRow | None, int | None, dt.datetime | None] | None:
+    """The caller's grant of ``code`` (a row with the grant's columns) with the dataset and the published
+    version: the one in force for the access ``method`` if any, else one in force, else the latest (whose
+    status explains the refusal). One query, plain columns."""
     if actor.kind != "system" or actor.system_id is None:
         return None
-    rows = session.execute(
-        select(Grant, Dataset, Resource.published_version_id, Resource.published_at)
-        .join(Resource, Resource.id == Grant.resource_id)
-        .outerjoin(Dataset, Dataset.resource_id == Grant.resource_id)
-        .where(Grant.system_id == actor.system_id, Grant.resource_code == code)
-        .order_by(Grant.id.desc())).all()
+    rows = session.execute(_GRANTS_OF, {"system_id": actor.system_id, "code": code}).all()
     if not rows:
         return None
     day = today()
-    active = [r for r in rows if r[0].effective_status(day) == "active"]
-    best = next((r for r in active if r[0].access_method == method), active[0] if active else rows[0])
-    return best[0], best[1], best[2], best[3]
+    active = [r for r in rows if effective_status(r.status, r.valid_from, r.valid_until, day) == "active"]
+    best = next((r for r in active if r.access_method == method), active[0] if active else rows[0])
+    dataset = (_DatasetRow(best.dataset_id, best.resource_id, best.dataset_table, best.dataset_columns)
+               if best.dataset_id is not None else None)
+    return best, dataset, best.published_version_id, best.published_at
 
 
 def _resource_of(session: Session, code: str) -> tuple[int | None, int | None]:
@@ -379,12 +398,12 @@ def _conditions(access: _Access, params: list[tuple[str, str]], use: _Use) -> li
 # --- cursors: the last key, encrypted and bound to the grant -------------------------------------------
 
 
-def _make_cursor(session: Session, grant: Grant, key: str) -> str:
+def _make_cursor(session: Session, grant: Any, key: str) -> str:
     sealed = encrypt_field(settings_of(session).resolved_secret_key, key, f"share_cursor:{grant.id}")
     return base64.urlsafe_b64encode(sealed.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def _read_cursor(session: Session, grant: Grant, cursor: str) -> str:
+def _read_cursor(session: Session, grant: Any, cursor: str) -> str:
     try:
         if len(cursor) > 2048:
             raise ValueError("cursor too long")
@@ -399,18 +418,36 @@ def _read_cursor(session: Session, grant: Grant, cursor: str) -> str:
 
 @contextmanager
 def _metered(session: Session, actor: Actor, use: _Use) -> Iterator[None]:
-    """Record the call when the block ends: success, or the refusal (kept though the call fails)."""
+    """Record the call when the block ends: success, or the refusal. The record is committed before this
+    returns (``group_commit``), so nothing is answered that is not on record, and a refusal's record stays
+    though the call fails. A signed call's nonce is claimed in the same write: a replay is refused then."""
     try:
         yield
     except DomainError as exc:
         if actor.kind == "system" and not isinstance(exc, Forbidden):
             _record(session, actor, use, exc)
-            exc.keep_writes = True
         raise
     _record(session, actor, use, None)
 
 
 def _record(session: Session, actor: Actor, use: _Use, error: DomainError | None) -> None:
+    """Write the call's record, committed before the answer leaves (the caller's transaction only reads;
+    see ``group_commit``, also for calls served on the event loop). A replayed nonce turns the call into
+    a refusal, recorded as such, and nothing is answered."""
+    def settle(replayed: bool) -> None:
+        if replayed:
+            replay = Unauthenticated("nonce_reused", status=401)
+            use.rows = use.personal_rows = 0
+            use.keys = None
+            group_commit.write_batched(session, _write_records, _facts(replace(actor, nonce=None), use, replay))
+            raise replay
+
+    group_commit.write_batched(session, _write_records, _facts(actor, use, error), then=settle)
+
+
+def _facts(actor: Actor, use: _Use, error: DomainError | None) -> tuple[Actor, audit.Entry, dict[str, Any]]:
+    """The audit entry with the seven facts of Art. 18 and the usage-ledger row of one call (its time and
+    audit sequence number are filled in when written)."""
     grant = use.grant
     if error is None:
         result = "success"
@@ -427,17 +464,30 @@ def _record(session: Session, actor: Actor, use: _Use, error: DomainError | None
         detail["conditions"] = use.conditions
     if error is not None:
         detail["reason"] = error.code
-    entry = audit.record(session, actor, f"sharing.{_ACTIONS[use.endpoint]}", object_type="grant",
-                         object_id=grant.id if grant else None, result=result,
-                         purpose=grant.purpose if grant else None,
-                         approver=grant.approvers[:200] if grant else None,  # the audit column holds 200
-                         data_content=content, medium=use.medium, detail=detail)
-    session.add(Usage(at=entry.time, grant_id=grant.id if grant else None, resource_id=use.resource_id,
-                      provider_department_id=use.provider_department_id,
-                      consumer_department_id=actor.department_id, system_id=actor.system_id,
-                      end_user=actor.end_user, endpoint=use.endpoint, medium=use.medium, rows=use.rows,
-                      personal_rows=use.personal_rows, result=result,
-                      reason=error.code[:40] if error else None, audit_seq=entry.seq))
+    entry = audit.Entry(actor, f"sharing.{_ACTIONS[use.endpoint]}", object_type="grant",
+                        object_id=grant.id if grant else None, result=result,
+                        purpose=grant.purpose if grant else None,
+                        approver=grant.approvers[:200] if grant else None,  # the audit column holds 200
+                        data_content=content, medium=use.medium, detail=detail)
+    usage = {"grant_id": grant.id if grant else None, "resource_id": use.resource_id,
+             "provider_department_id": use.provider_department_id, "consumer_department_id": actor.department_id,
+             "system_id": actor.system_id, "end_user": actor.end_user, "endpoint": use.endpoint,
+             "medium": use.medium, "rows": use.rows, "personal_rows": use.personal_rows, "result": result,
+             "reason": error.code[:40] if error else None}
+    return actor, entry, usage
+
+
+def _write_records(session: Session, calls: Sequence[tuple[Actor, audit.Entry, dict[str, Any]]]) -> list[bool]:
+    """Write the records of ``calls`` (group commit's batch function): claim the signed calls' nonces in
+    one statement, append the audit entries of the others in one go, insert their usage rows. Returns, per
+    call, whether it was a replay (then nothing of it is written here)."""
+    claimed = signin.claim_nonces(session, [actor for actor, _, _ in calls])
+    kept = [(entry, usage) for (_, entry, usage), ok in zip(calls, claimed, strict=True) if ok]
+    if kept:
+        entries = audit.record_many(session, [entry for entry, _ in kept])
+        session.connection().execute(_INSERT_USAGE, [{**usage, "at": written.time, "audit_seq": written.seq}
+                                                     for (_, usage), written in zip(kept, entries, strict=True)])
+    return [not ok for ok in claimed]
 
 
 _ACTIONS = {"record": "read_record", "query": "query_records", "changes": "read_changes",
