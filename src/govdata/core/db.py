@@ -102,6 +102,31 @@ POOL_SIZE = 32
 POOL_OVERFLOW = 16
 
 
+#: Set in a connection's ``info`` by ``track_writes`` while its transaction has written.
+WROTE = "govdata_wrote"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "DROP", "TRUNCATE", "LOCK", "SELECT SETVAL",
+           "COPY")
+
+
+def track_writes(engine: Engine) -> None:
+    """Mark, on ``engine``'s connections, whether the open transaction has written or locked rows, without a
+    round trip to ask the server (``core.group_commit.holds_writes``; SQLite's driver says so itself)."""
+    def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:12].upper().startswith(_WRITES) or "FOR UPDATE" in statement[-40:].upper():
+            conn.info[WROTE] = True
+
+    def ended(conn: Any) -> None:
+        conn.info.pop(WROTE, None)
+
+    def reset(_dbapi_connection: Any, connection_record: Any, _reset_state: Any) -> None:
+        connection_record.info.pop(WROTE, None)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", ended)
+    event.listen(engine, "rollback", ended)
+    event.listen(engine.pool, "reset", reset)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     is_memory = url in ("sqlite://", "sqlite:///:memory:")
     if not is_memory:
@@ -113,7 +138,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    track_writes(engine)
+    return engine
 
 
 def make_session_factory(engine: Engine, settings: Any = None) -> sessionmaker[Session]:

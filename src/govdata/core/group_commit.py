@@ -22,11 +22,10 @@ from contextvars import ContextVar
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from govdata.core.db import make_engine
+from govdata.core.db import WROTE, make_engine
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - an item of a batch
@@ -48,9 +47,9 @@ def holds_writes(session: Session) -> bool:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return bool(connection.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
-    if connection.dialect.name == "postgresql":
-        return connection.execute(text("SELECT pg_current_xact_id_if_assigned()")).scalar() is not None
-    return True
+    return bool(connection.info.get(WROTE))  # see core.db.track_writes
+
+
 
 
 class _Writer:
@@ -60,7 +59,7 @@ class _Writer:
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True, info=info)
         self.batch_fn = batch_fn
         self.queue: queue.SimpleQueue[tuple[Any, Future[Any]]] = queue.SimpleQueue()
-        self.loop_batch: list[tuple[Any, asyncio.Future[Any]]] = []
+        self.loop_batch: list[tuple[Any, Future[Any]]] = []
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
@@ -73,21 +72,31 @@ class _Writer:
                 self.thread.start()
         return future
 
-    def enqueue_on_loop(self, item: Any) -> asyncio.Future[Any]:
-        """Queue ``item`` for a flush run by the event loop itself once the callbacks ready now have run
-        (every request the loop is handling adds its write first): no thread hand-off, no waiting for the
-        GIL held by the loop. The same connection as the thread's, so the two never interleave."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self.loop_batch.append((item, future))
-        if len(self.loop_batch) == 1:
-            loop.call_soon(self._flush_loop_batch)
+    def enqueue_on_loop(self, item: Any, loop: asyncio.AbstractEventLoop) -> Future[Any]:
+        """Queue ``item`` for a flush run by the event loop ``loop`` itself once the callbacks ready then
+        have run (every request the loop is handling adds its write first): no hand-off to a thread, no
+        waiting for the GIL the loop holds. Callable from the loop or from a worker thread. The flush uses
+        the same connection as the writer thread, so the two never interleave."""
+        future: Future[Any] = Future()
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._add_to_loop_batch(item, future, loop)
+        else:
+            loop.call_soon_threadsafe(self._add_to_loop_batch, item, future, loop)
         return future
 
-    def _flush_loop_batch(self) -> None:
+    def _add_to_loop_batch(self, item: Any, future: Future[Any], loop: asyncio.AbstractEventLoop) -> None:
+        self.loop_batch.append((item, future))
+        if len(self.loop_batch) == 1:
+            loop.call_soon(self._flush_loop_batch, loop)
+
+    def _flush_loop_batch(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self.loop_batch = self.loop_batch[:MAX_BATCH], self.loop_batch[MAX_BATCH:]
         if self.loop_batch:
-            asyncio.get_running_loop().call_soon(self._flush_loop_batch)
+            loop.call_soon(self._flush_loop_batch, loop)
         self._run(batch)
 
     def _loop(self) -> None:
@@ -108,7 +117,7 @@ class _Writer:
                     break
             self._run(batch)
 
-    def _run(self, batch: list[tuple[Any, Future[Any]]] | list[tuple[Any, asyncio.Future[Any]]]) -> None:
+    def _run(self, batch: list[tuple[Any, Future[Any]]]) -> None:
         try:
             with self.sessions() as session:
                 outcomes = self.batch_fn(session, [item for item, _ in batch])
@@ -129,7 +138,8 @@ _writers_lock = threading.Lock()
 
 
 #: Set by ``deferred``: writes queued in this context, each with what to do with its outcome.
-_DEFERRED: ContextVar[list[tuple[asyncio.Future[Any], Callable[[Any], Any] | None]] | None] = ContextVar(
+_Pending = list[tuple[Future[Any], Callable[[Any], Any] | None]]
+_DEFERRED: ContextVar[tuple[asyncio.AbstractEventLoop, _Pending] | None] = ContextVar(
     "govdata_deferred_writes", default=None)
 
 
@@ -148,9 +158,10 @@ def write_batched(session: Session, batch_fn: BatchFn, item: Any, then: Callable
         writer = writers.get(batch_fn)
         if writer is None:
             writer = writers[batch_fn] = _Writer(engine, dict(session.info), batch_fn)
-    pending = _DEFERRED.get()
-    if pending is not None:
-        pending.append((writer.enqueue_on_loop(item), then))
+    deferral = _DEFERRED.get()
+    if deferral is not None:
+        loop, pending = deferral
+        pending.append((writer.enqueue_on_loop(item, loop), then))
         return None
     return _outcome(writer.enqueue(item).result(), then)
 
@@ -162,25 +173,25 @@ def _outcome(outcome: Any, then: Callable[[Any], Any] | None) -> Any:
 
 
 @contextmanager
-def deferred() -> Iterator[list[tuple[asyncio.Future[Any], Callable[[Any], Any] | None]]]:
-    """For code running on the event loop: writes made inside the block are queued for a flush by the loop,
-    not waited for; the caller must ``await settle(pending)`` before it answers, so the reply still follows
-    the commit."""
-    pending: list[tuple[asyncio.Future[Any], Callable[[Any], Any] | None]] = []
-    token = _DEFERRED.set(pending)
+def deferred() -> Iterator[_Pending]:
+    """For a request served from the event loop: writes made inside the block (on the loop, or in a worker
+    thread the block's context is copied to) are queued for a flush by the loop, not waited for; the caller
+    must ``await settle(pending)`` before it answers, so the reply still follows the commit."""
+    pending: _Pending = []
+    token = _DEFERRED.set((asyncio.get_running_loop(), pending))
     try:
         yield pending
     finally:
         _DEFERRED.reset(token)
 
 
-async def settle(pending: list[tuple[asyncio.Future[Any], Callable[[Any], Any] | None]]) -> None:
+async def settle(pending: _Pending) -> None:
     """Wait for the writes queued by ``deferred`` and run their ``then``, in order; the first error raised
     (a failed write, or by a ``then``) is raised after all were waited for."""
     error: BaseException | None = None
     for future, then in pending:
         try:
-            outcome = await future
+            outcome = await asyncio.wrap_future(future)
             if then is not None:
                 then(outcome)
         except Exception as exc:  # noqa: BLE001 - raised below

@@ -214,9 +214,11 @@ def call(request: Request, fn: Callable[..., T], *args: Any, out: Callable[[T], 
         return out(result) if out else result
 
 
-async def call_on_loop(request: Request, fn: Callable[..., T], *args: Any) -> Any:
-    """``call`` run on the event loop, for short calls whose only write is their record (a key lookup of
-    shared data on the data service API): no thread hand-off, and the record's group commit is awaited
+async def call_recorded(request: Request, fn: Callable[..., T], *args: Any) -> Any:
+    """``call`` on the event loop itself, for short reads whose only write is their own record (a key
+    lookup of shared data: three indexed reads). Worker threads would cost more than they save: on SQLite
+    the reads take microseconds, and on PostgreSQL the threads contend for the GIL more than the loop waits
+    for round trips (bench/serve.py). The record goes to the loop's group commit, which is awaited
     (``group_commit.deferred`` / ``settle``) before the answer — or the refusal — leaves."""
     with group_commit.deferred() as pending:
         try:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from govdata.sharing.service import access as service
-from govdata.web.edge import call, call_on_loop
+from govdata.web.edge import call, call_recorded
 
 router = APIRouter(prefix="/api/v1/share", tags=["sharing: data service"])
 
@@ -81,9 +81,9 @@ class ChangesPage(BaseModel):
 
 @router.get("/{code}/records/{key:path}", responses={200: {"model": SharedRecord}, **_ERRORS})
 async def read_record(request: Request, code: Code, key: Annotated[str, Path(max_length=512)]) -> JSONResponse:
-    """One current record by key (grant access method 接口 ``api``). Served on the event loop: a few indexed
-    reads and the call's record, whose commit is awaited before the answer."""
-    return JSONResponse(await call_on_loop(request, service.read_record, code, key))
+    """One current record by key (grant access method 接口 ``api``): a few indexed reads and the call's
+    record, whose commit is awaited before the answer (``call_recorded``)."""
+    return JSONResponse(await call_recorded(request, service.read_record, code, key))
 
 
 @router.get("/{code}/records", responses={200: {"model": RecordPage}, **_ERRORS}, description=_FILTERS)
