@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     lockout_window_minutes: int = Field(default=15, description="Window in which failures are counted.")
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted (bytes).")
     secret_grace_hours: int = Field(default=24, description="After a rotation the old AppSecret works this long.")
-    redis_url: str | None = Field(default=None, description="Redis for replay nonces; the database when unset.")
+    redis_url: str | None = Field(default=None, description="Redis for replay nonces and grants' rate and quota counters.")
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")
     host: str = Field(default="127.0.0.1", description="Address `govdata serve` binds to.")
     port: int = Field(default=8000, description="Port `govdata serve` listens on.")
