@@ -39,6 +39,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pgschema import temporary_schema  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -284,21 +287,8 @@ def main() -> None:
           f"in {time.perf_counter() - start:.1f} s ({dt.date.today()})", flush=True)
     results = [bench("SQLite", f"sqlite:///{folder / 'bench.db'}", csv_path, args.rows, folder / "home-sqlite")]
     if not args.no_postgres:
-        from sqlalchemy import create_engine
-
-        schema = f"govdata_bench_ingest_{os.getpid()}"
-        base = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-        admin = create_engine(base)
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-        try:
+        with temporary_schema(args.postgres, "govdata_bench_ingest") as url:
             results.append(bench("PostgreSQL", url, csv_path, args.rows, folder / "home-pg"))
-        finally:
-            with admin.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
     met = all(r <= TARGET_RATIO and rss <= TARGET_RSS_MB for r, rss in results)
     print(f"targets (ratio ≤ {TARGET_RATIO:.0f}, peak RSS ≤ {TARGET_RSS_MB:.0f} MB): {'met' if met else 'NOT met'}")
     if not args.keep:

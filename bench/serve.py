@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
+from pgschema import temporary_schema  # noqa: E402
 
 TARGET_RATIO = 0.35
 TARGET_P99_MS = 100.0
@@ -261,21 +262,8 @@ def main() -> None:
     if not args.no_sqlite:
         results.append(bench("SQLite", f"sqlite:///{folder / 'bench.db'}", folder / "home-sqlite", args))
     if not args.no_postgres:
-        from sqlalchemy import create_engine
-
-        schema = f"govdata_bench_serve_{os.getpid()}"
-        base = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-        admin = create_engine(base)
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-        try:
+        with temporary_schema(args.postgres, "govdata_bench_serve") as url:
             results.append(bench("PostgreSQL", url, folder / "home-pg", args))
-        finally:
-            with admin.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
     met = all(r >= TARGET_RATIO and p99 <= TARGET_P99_MS for r, p99 in results)
     print(f"targets (ratio ≥ {TARGET_RATIO}, p99 of the shared lookup ≤ {TARGET_P99_MS:.0f} ms): "
           f"{'met' if met else 'NOT met'}")
