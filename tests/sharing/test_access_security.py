@@ -220,3 +220,30 @@ def test_no_response_ever_carries_a_masked_omitted_or_out_of_scope_value(shared)
     with shared.client.db.session() as session:
         entries = session.scalars(select(Usage)).all()
     assert entries and all(u.audit_seq for u in entries)  # every probe, served or refused, is on record
+
+
+def test_a_replayed_signed_call_is_refused_recorded_and_answered_with_no_data(shared):
+    """The nonce of a data-service call is claimed with the call's own record: the same signed request sent
+    again (a replay) gets 401 nonce_reused and no values, for the key lookup (served on the event loop) and
+    for a query (a worker thread); each replay is on record as refused."""
+    from govdata.core.audit import AuditEntry
+    from govdata.core.signing import signed_headers
+
+    _grants(shared)
+    app_key, secret = shared.consumer["app_key"], shared.consumer["app_secret"]
+    for path, query in ((f"/api/v1/share/{shared.code}/records/{KEY}", ""),
+                        (f"/api/v1/share/{shared.code}/records", "county=eq%3A530102")):
+        headers = signed_headers(app_key, secret, "GET", path, query, b"")
+        url = f"{path}?{query}" if query else path
+        first = shared.client.get(url, headers=headers)
+        assert first.status_code == 200, first.text
+        again = shared.client.get(url, headers=headers)
+        _refused(again, 401, "nonce_reused")
+    with shared.client.db.session() as session:
+        reasons = session.scalars(select(Usage.reason).where(Usage.system_id == shared.consumer["id"])
+                                  .order_by(Usage.id)).all()
+        assert reasons == [None, "nonce_reused", None, "nonce_reused"]
+        refused = session.scalars(select(AuditEntry).where(AuditEntry.action.like("sharing.%"),
+                                                           AuditEntry.result == "denied")).all()
+        assert [e.detail["reason"] for e in refused] == ["nonce_reused", "nonce_reused"]
+        assert all("count" in e.data_content and e.data_content["count"] == 0 for e in refused)
