@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from govdata.systems.service import today
 from govdata.workflow import service as workflow_service
 from govdata.workflow.models import WorkItem, WorkStep
 from tests.conftest import bearer
@@ -174,7 +175,8 @@ def test_registration_validates_input(client):
 
 
 def test_expiring_filter(client):
-    soon = register(client, name="将到期系统", assessment_valid_until=str(dt.date.today() + dt.timedelta(days=10)))
+    # the platform's day is Beijing's (systems.service.today), which differs from UTC's for eight hours a day
+    soon = register(client, name="将到期系统", assessment_valid_until=str(today() + dt.timedelta(days=10)))
     register(client, name="正常系统")
     listed = client.get("/api/v1/systems?expiring=true", headers=bearer(client, "admin")).json()
     assert [s["id"] for s in listed["items"]] == [soon]
