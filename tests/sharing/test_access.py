@@ -8,6 +8,8 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import uuid
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,6 +21,8 @@ from govdata.sharing.limits import Limiter, RateLimited
 from govdata.sharing.models import Usage
 from tests.sharing.grants import make_grant
 from tests.sharing.helpers import COUNTIES, person
+
+REDIS_URL = os.environ.get("GOVDATA_TEST_REDIS_URL")
 
 IN_SCOPE = [n for n in range(30) if COUNTIES[n % 3] == "530102"]  # 10 people
 SCOPE = [{"item": "county", "op": "eq", "value": "530102"}]
@@ -190,20 +194,29 @@ def test_daily_quota_answers_429_with_retry_after_and_is_recorded(shared):
                                                      ("denied", "share_quota_exceeded")]
 
 
-def test_limiter_counts_minutes_and_days_and_seeds_from_the_ledger():
-    limiter = Limiter()
+@pytest.mark.parametrize("backend", ["process", "redis"])
+def test_limiter_counts_minutes_and_days_and_seeds_from_the_ledger(backend):
+    """The same behaviour with the in-process counters and with Redis (GOVDATA_TEST_REDIS_URL, which
+    .ci/run sets), where every process of a cluster shares them."""
+    if backend == "redis" and not REDIS_URL:
+        pytest.skip("GOVDATA_TEST_REDIS_URL not set")
+    limiter = Limiter(REDIS_URL if backend == "redis" else None)
+    run = uuid.uuid4().hex  # grant keys of this run only (Redis outlives the test)
+    g1, g2 = f"{run}.1", f"{run}.2"
     start = dt.datetime(2026, 3, 2, 1, 0, 50, tzinfo=dt.UTC)  # 09:00:50 in Asia/Shanghai
     for _ in range(2):
-        limiter.take("g1", 2, 100, start, seed=lambda: 0)
+        limiter.take(g1, 2, 100, start, seed=lambda: 0)
     with pytest.raises(RateLimited) as refused:
-        limiter.take("g1", 2, 100, start + dt.timedelta(seconds=5), seed=lambda: 0)
+        limiter.take(g1, 2, 100, start + dt.timedelta(seconds=5), seed=lambda: 0)
     assert refused.value.code == "share_rate_limited" and refused.value.headers == {"Retry-After": "5"}
-    limiter.take("g1", 2, 100, start + dt.timedelta(seconds=15), seed=lambda: 0)  # the next minute
+    limiter.take(g1, 2, 100, start + dt.timedelta(seconds=15), seed=lambda: 0)  # the next minute
 
     # The day counter starts from what the ledger already holds; refused calls do not count.
-    limiter.take("g2", 100, 3, start, seed=lambda: 2)
+    limiter.take(g2, 100, 3, start, seed=lambda: 2)
     with pytest.raises(RateLimited) as exhausted:
-        limiter.take("g2", 100, 3, start, seed=lambda: 0)
+        limiter.take(g2, 100, 3, start, seed=lambda: 0)
     assert exhausted.value.code == "share_quota_exceeded"
     assert exhausted.value.headers["Retry-After"] == str(15 * 3600 - 50)  # until local midnight
-    limiter.take("g2", 100, 3, start + dt.timedelta(hours=16), seed=lambda: 0)  # a new local day
+    with pytest.raises(RateLimited):  # the refusal above did not count, nor does this one
+        limiter.take(g2, 100, 3, start + dt.timedelta(seconds=1), seed=lambda: 0)
+    limiter.take(g2, 100, 3, start + dt.timedelta(hours=16), seed=lambda: 0)  # a new local day
