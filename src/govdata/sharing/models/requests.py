@@ -19,6 +19,8 @@ from govdata.core.db import Entity
 #: 接口 / 库表 / 文件 (Art. 15): record lookups and queries, table-to-table change sync, bulk files.
 ACCESS_METHODS = {"api": "接口", "table": "库表", "file": "文件"}
 KINDS = {"unconditional": "无条件共享", "conditional": "有条件共享"}
+#: Requests still on their way (review, or an objection before the authority).
+OPEN_STATUSES = ("provider_review", "center_review", "objection")
 STATUSES = {
     "provider_review": "待提供部门审核",
     "center_review": "待大数据中心审核",

@@ -15,22 +15,13 @@ from govdata.core.actor import Actor
 from govdata.core.policy import OVERSIGHT_ROLES
 from govdata.sharing.models import ShareRequest
 
-__all__ = ["decide_objection", "get_request", "get_shareable", "list_requests", "list_shareable",
+__all__ = ["decide_objection", "get_request", "list_requests",
            "object_to_refusal", "request_share", "requests_visible_to", "review_request", "subscribe",
            "withdraw_request"]
 
 
 def _own(actor: Actor, department_id: int | None) -> bool:
     return actor.kind == "user" and department_id is not None and department_id == actor.department_id
-
-
-def list_shareable(actor: Actor, obj: Any = None) -> bool:
-    """Every signed-in caller may browse what is shared, 暂不共享 entries included (SHR-6)."""
-    return actor.is_authenticated
-
-
-def get_shareable(actor: Actor, obj: Any = None) -> bool:
-    return actor.is_authenticated
 
 
 def subscribe(actor: Actor, obj: Any = None) -> bool:

@@ -10,6 +10,7 @@ parameter is the actor has a rule of the same name in ``sharing.policy`` (tests/
 """
 
 # Each topic module lists its public names in __all__.
+from govdata.sharing.service.shareable import *  # noqa: F401,F403
 from govdata.sharing.service.requests import *  # noqa: F401,F403
 from govdata.sharing.service.grants import *  # noqa: F401,F403
 from govdata.sharing.service.access import *  # noqa: F401,F403
