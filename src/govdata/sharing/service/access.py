@@ -10,8 +10,8 @@ Four ways in, each tied to the grant's access method (Art. 15 接口 / 库表 / 
 - ``export_records`` (``file``): every current record meeting the filters, as CSV, XLSX or Parquet.
 
 Every call, served or refused, writes one audit entry with the seven facts of Art. 18 (purpose, user,
-approver, data content — items and keys, never values —, time, method, medium) and one ``Usage`` row, in the
-call's transaction; a refused call keeps them (``keep_writes``). The caller sees only granted items, masked
+approver, data content — items and keys, never values —, time, method, medium) and one ``Usage`` row,
+committed before the answer (``sharing.call_records``). The caller sees only granted items, masked
 as the grant says, and only rows inside the grant's row scope (a key outside it is "not found"). A record's
 key is shown only when every key item is granted in clear; otherwise ``key_hash``, the keyed digest of the
 ``hash`` masking rule, stands for it.
@@ -22,9 +22,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
@@ -36,19 +34,18 @@ from sqlalchemy.orm import Session
 from govdata.aggregation import service as aggregation
 from govdata.aggregation.models import Dataset
 from govdata.catalog.models import Resource, ResourceItem
-from govdata.core import audit, group_commit
 from govdata.core.actor import Actor
 from govdata.core.crypto import decrypt_field, encrypt_field
 from govdata.core.db import settings_of, utcnow
-from govdata.core.errors import DomainError, Forbidden, Unauthenticated
+from govdata.core.errors import DomainError
 from govdata.core.policy import authorize
 from govdata.sharing import filters, limits, policy
+from govdata.sharing.call_records import Use, metered
 from govdata.sharing.exports import FORMATS, writer_for
 from govdata.sharing.masking import RULES, Masker, hash_key, mask_value
 from govdata.sharing.models import Grant, Usage
 from govdata.sharing.models.grants import effective_status
 from govdata.sharing.models.requests import ACCESS_METHODS
-from govdata.systems import signin
 from govdata.systems.service import today
 
 __all__ = ["ENDPOINT_METHODS", "MAX_LIMIT", "RESERVED_PARAMS", "VERIFIABLE_RULES", "Export", "export_records",
@@ -64,23 +61,6 @@ MAX_AUDIT_KEYS = 1000
 VERIFIABLE_RULES = frozenset({"id_number", "mobile", "name", "hash"})
 _LIMIT_CODES = ("share_rate_limited", "share_quota_exceeded")
 _SPOOL_BYTES = 8 * 1024 * 1024  # exports up to this size stay in memory, larger ones go to a temporary file
-
-
-@dataclass
-class _Use:
-    """What the usage record of one call will say, filled in as the call proceeds."""
-
-    endpoint: str
-    medium: str
-    code: str
-    grant: Any = None  # the grant's row (its columns)
-    resource_id: int | None = None
-    provider_department_id: int | None = None
-    items: list[str] = field(default_factory=list)
-    keys: list[str] | None = None
-    conditions: list[dict[str, str]] = field(default_factory=list)
-    rows: int = 0
-    personal_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,8 +114,8 @@ class Export:
 def read_record(session: Session, actor: Actor, code: str, key: str) -> dict[str, Any]:
     """The current record ``key`` of ``code`` as the grant shows it (404 when unknown, deleted or outside
     the row scope)."""
-    use = _Use("record", "json", code, keys=[key[:512]])
-    with _metered(session, actor, use):
+    use = Use("record", "json", code, keys=[key[:512]])
+    with metered(session, actor, use):
         access = _open(session, actor, use, policy.read_record)
         where = filters.where(access.view.table, access.scope) if access.view else []
         readable = access.view is not None and "\x00" not in key  # PostgreSQL text holds no NUL
@@ -154,8 +134,8 @@ def query_records(session: Session, actor: Actor, code: str, params: list[tuple[
                   cursor: str | None = None, limit: int = 100) -> dict[str, Any]:
     """Current records meeting the filters ``params`` (``item=op:value``), a page of ``limit`` in key
     order; ``cursor`` is the ``next_cursor`` of the page before."""
-    use = _Use("query", "json", code)
-    with _metered(session, actor, use):
+    use = Use("query", "json", code)
+    with metered(session, actor, use):
         access = _open(session, actor, use, policy.query_records)
         conditions = _conditions(access, params, use)
         after = _read_cursor(session, access.grant, cursor) if cursor else None
@@ -183,8 +163,8 @@ def read_changes(session: Session, actor: Actor, code: str, since: int = 0,
                  limit: int = 500) -> dict[str, Any]:
     """Versions written after sequence number ``since``, in write order: ``upsert`` with the values, or
     ``delete`` (a deletion, or a record that left the grant's row scope). Pass ``next_since`` back."""
-    use = _Use("changes", "json", code)
-    with _metered(session, actor, use):
+    use = Use("changes", "json", code)
+    with metered(session, actor, use):
         access = _open(session, actor, use, policy.read_changes)
         limit = max(1, min(limit, MAX_LIMIT))
         rows: list[RowMapping] = []
@@ -219,8 +199,8 @@ def export_records(session: Session, actor: Actor, code: str, fmt: str,
     call is recorded, so the audit entry counts exactly what leaves."""
     if fmt not in FORMATS:
         fmt = "csv"
-    use = _Use("export", fmt, code)
-    with _metered(session, actor, use):
+    use = Use("export", fmt, code)
+    with metered(session, actor, use):
         access = _open(session, actor, use, policy.export_records)
         conditions = _conditions(access, params, use)
         out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 — the route closes it
@@ -236,7 +216,7 @@ def export_records(session: Session, actor: Actor, code: str, fmt: str,
 
 
 def _write_export(session: Session, access: _Access, conditions: list[filters.Condition], fmt: str,
-                  out: IO[bytes], use: _Use) -> None:
+                  out: IO[bytes], use: Use) -> None:
     key_column = "key" if access.key_in_clear else "key_hash"
     masked = [i in access.grant.masking for i in access.items]
     writer = writer_for(fmt, out, [key_column, *access.items],
@@ -255,7 +235,7 @@ def _write_export(session: Session, access: _Access, conditions: list[filters.Co
 # --- the grant, the limits and the view of a call ---------------------------------------------------
 
 
-def _open(session: Session, actor: Actor, use: _Use, rule: Any) -> _Access:
+def _open(session: Session, actor: Actor, use: Use, rule: Any) -> _Access:
     """Find the caller's grant of ``use.code``, authorize, check status, method and limits; the view."""
     found = _grant_of(session, actor, use.code, ENDPOINT_METHODS[use.endpoint])
     authorize(actor, rule, found[0] if found else None)
@@ -313,7 +293,6 @@ _GRANTS_OF = (
     .outerjoin(Dataset, Dataset.resource_id == Grant.resource_id)
     .where(Grant.system_id == bindparam("system_id"), Grant.resource_code == bindparam("code"))
     .order_by(Grant.id.desc()))
-_INSERT_USAGE = Usage.__table__.insert()
 
 
 def _grant_of(session: Session, actor: Actor, code: str, method: str) -> tuple[
@@ -373,7 +352,7 @@ def _hash_key(secret: str, consumer_department_id: int) -> bytes:
     return hash_key(secret, consumer_department_id)
 
 
-def _conditions(access: _Access, params: list[tuple[str, str]], use: _Use) -> list[filters.Condition]:
+def _conditions(access: _Access, params: list[tuple[str, str]], use: Use) -> list[filters.Condition]:
     """The caller's filters. A masked item may only be matched whole (``eq`` / ``in``), and only under a rule
     meant for verification: a prefix or range on it, or any filter on an emptied or year-only item, would let
     a caller read the hidden part back by bisection."""
@@ -411,87 +390,6 @@ def _read_cursor(session: Session, grant: Any, cursor: str) -> str:
         return decrypt_field(settings_of(session).resolved_secret_key, sealed, f"share_cursor:{grant.id}")
     except (ValueError, InvalidTag) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
         raise DomainError("share_cursor_invalid", errors=[]) from exc
-
-
-# --- the record of each call (SEC-2) -----------------------------------------------------------------
-
-
-@contextmanager
-def _metered(session: Session, actor: Actor, use: _Use) -> Iterator[None]:
-    """Record the call when the block ends: success, or the refusal. The record is committed before this
-    returns (``group_commit``), so nothing is answered that is not on record, and a refusal's record stays
-    though the call fails. A signed call's nonce is claimed in the same write: a replay is refused then."""
-    try:
-        yield
-    except DomainError as exc:
-        if actor.kind == "system" and not isinstance(exc, Forbidden):
-            _record(session, actor, use, exc)
-        raise
-    _record(session, actor, use, None)
-
-
-def _record(session: Session, actor: Actor, use: _Use, error: DomainError | None) -> None:
-    """Write the call's record, committed before the answer leaves (the caller's transaction only reads;
-    see ``group_commit``, also for calls served on the event loop). A replayed nonce turns the call into
-    a refusal, recorded as such, and nothing is answered."""
-    def settle(replayed: bool) -> None:
-        if replayed:
-            replay = Unauthenticated("nonce_reused", status=401)
-            use.rows = use.personal_rows = 0
-            use.keys = None
-            group_commit.write_batched(session, _write_records, _facts(replace(actor, nonce=None), use, replay))
-            raise replay
-
-    group_commit.write_batched(session, _write_records, _facts(actor, use, error), then=settle)
-
-
-def _facts(actor: Actor, use: _Use, error: DomainError | None) -> tuple[Actor, audit.Entry, dict[str, Any]]:
-    """The audit entry with the seven facts of Art. 18 and the usage-ledger row of one call (its time and
-    audit sequence number are filled in when written)."""
-    grant = use.grant
-    if error is None:
-        result = "success"
-    else:
-        result = "denied" if error.status in (401, 403, 429) else "failure"
-    content: dict[str, Any] = {"resource": use.code[:64], "items": use.items}
-    if use.keys is not None and use.endpoint in ("record", "query"):
-        content["keys"] = use.keys
-    else:
-        content["count"] = use.rows
-    detail: dict[str, Any] = {"endpoint": use.endpoint, "end_user": actor.end_user,
-                              "provider_department_id": use.provider_department_id}
-    if use.conditions:
-        detail["conditions"] = use.conditions
-    if error is not None:
-        detail["reason"] = error.code
-    entry = audit.Entry(actor, f"sharing.{_ACTIONS[use.endpoint]}", object_type="grant",
-                        object_id=grant.id if grant else None, result=result,
-                        purpose=grant.purpose if grant else None,
-                        approver=grant.approvers[:200] if grant else None,  # the audit column holds 200
-                        data_content=content, medium=use.medium, detail=detail)
-    usage = {"grant_id": grant.id if grant else None, "resource_id": use.resource_id,
-             "provider_department_id": use.provider_department_id, "consumer_department_id": actor.department_id,
-             "system_id": actor.system_id, "end_user": actor.end_user, "endpoint": use.endpoint,
-             "medium": use.medium, "rows": use.rows, "personal_rows": use.personal_rows, "result": result,
-             "reason": error.code[:40] if error else None}
-    return actor, entry, usage
-
-
-def _write_records(session: Session, calls: Sequence[tuple[Actor, audit.Entry, dict[str, Any]]]) -> list[bool]:
-    """Write the records of ``calls`` (group commit's batch function): claim the signed calls' nonces in
-    one statement, append the audit entries of the others in one go, insert their usage rows. Returns, per
-    call, whether it was a replay (then nothing of it is written here)."""
-    claimed = signin.claim_nonces(session, [actor for actor, _, _ in calls])
-    kept = [(entry, usage) for (_, entry, usage), ok in zip(calls, claimed, strict=True) if ok]
-    if kept:
-        entries = audit.record_many(session, [entry for entry, _ in kept])
-        session.connection().execute(_INSERT_USAGE, [{**usage, "at": written.time, "audit_seq": written.seq}
-                                                     for (_, usage), written in zip(kept, entries, strict=True)])
-    return [not ok for ok in claimed]
-
-
-_ACTIONS = {"record": "read_record", "query": "query_records", "changes": "read_changes",
-            "export": "export_records"}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
