@@ -4,7 +4,8 @@ in one transaction, each caller returning only once its writes are committed.
 A read of shared data changes nothing but must leave a durable audit entry before the reply is sent
 (SEC-2). Giving every read its own write transaction makes the readers queue on the audit chain's head
 (a row lock on PostgreSQL, the database lock on SQLite) and pay a commit each. Here a writer thread per
-engine and batch function takes every write waiting, hands them to the batch function in one transaction
+engine and batch function (or, for requests served on the event loop of a PostgreSQL platform, the loop
+itself) takes every write waiting, hands them to the batch function in one transaction
 (which writes them with a few statements however many there are), commits once, and then wakes the
 callers with their results. A caller whose own transaction already holds writes runs its write inline
 instead: the writer would wait for that transaction's locks while the caller waits for the writer.
@@ -22,6 +23,7 @@ from contextvars import ContextVar
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,10 +54,23 @@ def holds_writes(session: Session) -> bool:
 
 
 
+#: The longest a flush waits for a lock on PostgreSQL (it may run on the event loop).
+LOCK_TIMEOUT_MS = 5000
+
+
+def _bounded_lock_waits(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 class _Writer:
     def __init__(self, engine: Engine, info: dict[str, Any], batch_fn: BatchFn) -> None:
         # A connection of its own: the callers hold theirs (possibly every one of the pool) while they wait.
         self.engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+        if self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _bounded_lock_waits)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True, info=info)
         self.batch_fn = batch_fn
         self.queue: queue.SimpleQueue[tuple[Any, Future[Any]]] = queue.SimpleQueue()
@@ -161,7 +176,11 @@ def write_batched(session: Session, batch_fn: BatchFn, item: Any, then: Callable
     deferral = _DEFERRED.get()
     if deferral is not None:
         loop, pending = deferral
-        pending.append((writer.enqueue_on_loop(item, loop), then))
+        # On SQLite a long write (a file load) can hold the database's write lock for minutes: the loop must
+        # never wait for it, so the writer thread flushes. On PostgreSQL the flush waits at most for a row
+        # lock on the audit head (``lock_timeout``), and flushing on the loop spares the thread's GIL waits.
+        on_loop = writer.engine.dialect.name != "sqlite"
+        pending.append((writer.enqueue_on_loop(item, loop) if on_loop else writer.enqueue(item), then))
         return None
     return _outcome(writer.enqueue(item).result(), then)
 
@@ -175,8 +194,9 @@ def _outcome(outcome: Any, then: Callable[[Any], Any] | None) -> Any:
 @contextmanager
 def deferred() -> Iterator[_Pending]:
     """For a request served from the event loop: writes made inside the block (on the loop, or in a worker
-    thread the block's context is copied to) are queued for a flush by the loop, not waited for; the caller
-    must ``await settle(pending)`` before it answers, so the reply still follows the commit."""
+    thread the block's context is copied to) are queued — flushed by the loop on PostgreSQL, by the writer
+    thread on SQLite — not waited for; the caller must ``await settle(pending)`` before it answers, so the
+    reply still follows the commit."""
     pending: _Pending = []
     token = _DEFERRED.set((asyncio.get_running_loop(), pending))
     try:

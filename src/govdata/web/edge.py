@@ -218,8 +218,8 @@ async def call_recorded(request: Request, fn: Callable[..., T], *args: Any) -> A
     """``call`` on the event loop itself, for short reads whose only write is their own record (a key
     lookup of shared data: three indexed reads). Worker threads would cost more than they save: on SQLite
     the reads take microseconds, and on PostgreSQL the threads contend for the GIL more than the loop waits
-    for round trips (bench/serve.py). The record goes to the loop's group commit, which is awaited
-    (``group_commit.deferred`` / ``settle``) before the answer — or the refusal — leaves."""
+    for round trips (bench/serve.py). The record goes to the group commit's writer thread, whose commit is
+    awaited (``group_commit.deferred`` / ``settle``) before the answer — or the refusal — leaves."""
     with group_commit.deferred() as pending:
         try:
             result = call(request, fn, *args)
