@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)],
                   lifespan=_lifespan)
     app.state.settings = settings
-    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
     app.state.sessions = make_session_factory(app.state.engine, settings)
 
     from govdata.catalog.excel_routes import BODY_LIMITS as upload_limits  # Excel uploads: up to 10 MB

@@ -96,8 +96,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-#: Connections kept open: as many as requests run at once (the server's thread pool has 40), so a busy
-#: process reuses its connections instead of opening (and, for SQLite, setting up) one per request.
+#: Connections kept open by default: about as many as requests run at once (the server's thread pool has 40),
+#: so a busy process reuses its connections instead of opening (and, for SQLite, setting up) one per request.
+#: The server takes them from ``GOVDATA_DB_POOL_SIZE`` / ``GOVDATA_DB_MAX_OVERFLOW``.
 POOL_SIZE = 32
 POOL_OVERFLOW = 16
 
