@@ -247,3 +247,21 @@ def test_a_replayed_signed_call_is_refused_recorded_and_answered_with_no_data(sh
                                                            AuditEntry.result == "denied")).all()
         assert [e.detail["reason"] for e in refused] == ["nonce_reused", "nonce_reused"]
         assert all("count" in e.data_content and e.data_content["count"] == 0 for e in refused)
+
+
+def test_a_withdrawn_entry_is_shared_no_more_whatever_its_grants(shared):
+    """Once the big data center approves the withdrawal of a catalog entry, live grants of it give nothing."""
+    _grants(shared)
+    assert _get(shared, "record", auth=shared.consumer["auth"]).status_code == 200
+    manager, admin = bearer(shared.client, "ps_manager"), bearer(shared.client, "admin")
+    asked = shared.client.post(f"/api/v1/catalog/resources/{shared.code}/withdrawal", json={"reason": "业务停办"},
+                               headers=manager)
+    assert asked.status_code == 200, asked.text
+    decided = shared.client.post(f"/api/v1/catalog/resources/{shared.code}/withdrawal/decision",
+                                 json={"transition": "approve"}, headers=admin)
+    assert decided.status_code == 200, decided.text
+    for endpoint in ENDPOINTS:
+        _refused(_get(shared, endpoint, auth=shared.consumer["auth"]), 403, "share_resource_withdrawn")
+    with shared.client.db.session() as session:
+        reasons = session.scalars(select(Usage.reason).where(Usage.result == "denied")).all()
+        assert reasons.count("share_resource_withdrawn") == len(ENDPOINTS)

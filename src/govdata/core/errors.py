@@ -79,6 +79,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "share_grant_expired": (403, "共享授权不在有效期内", "The grant is outside its validity period"),
     "share_grant_suspended": (403, "共享授权已暂停", "The grant is suspended"),
     "share_grant_revoked": (403, "共享授权已撤销", "The grant is revoked"),
+    "share_resource_withdrawn": (403, "该数据资源目录已撤销，不再共享", "The catalog entry was withdrawn; it is shared no more"),
     "share_method_not_granted": (403, "共享授权的共享方式不包括此接口",
                                  "The grant's access method excludes this endpoint"),
     "share_rate_limited": (429, "调用频率超过授权上限，请稍后重试", "Rate limit reached; retry later"),

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/share", tags=["sharing: data service"])
 Code = Annotated[str, Path(max_length=64, description="the catalog resource code")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "signature missing or invalid (signature_*, app_key_*, timestamp_*, nonce_*)"},
-    403: {"description": "share_not_granted, share_grant_expired | suspended | revoked, "
+    403: {"description": "share_not_granted, share_grant_expired | suspended | revoked, share_resource_withdrawn, "
                          "share_method_not_granted, share_item_not_granted, share_filter_not_allowed, "
                          "system_not_approved, forbidden (not a signed system)"},
     404: {"description": "record unknown, deleted, or outside the grant's row scope"},

@@ -246,6 +246,8 @@ def _open(session: Session, actor: Actor, use: Use, rule: Any) -> _Access:
     grant, dataset, version_id, published_at = found
     use.grant, use.resource_id = grant, grant.resource_id
     use.provider_department_id = grant.provider_department_id
+    if grant.resource_status == "withdrawn":  # a withdrawn catalog entry is shared no more, whatever its grants
+        raise DomainError("share_resource_withdrawn")
     status = effective_status(grant.status, grant.valid_from, grant.valid_until, today())
     if status != "active":
         raise DomainError(f"share_grant_{status}")
@@ -288,7 +290,8 @@ class _DatasetRow:
 
 _GRANTS_OF = (
     select(*Grant.__table__.c, Dataset.id.label("dataset_id"), Dataset.table_name.label("dataset_table"),
-           Dataset.columns.label("dataset_columns"), Resource.published_version_id, Resource.published_at)
+           Dataset.columns.label("dataset_columns"), Resource.published_version_id, Resource.published_at,
+           Resource.status.label("resource_status"))
     .join(Resource, Resource.id == Grant.resource_id)
     .outerjoin(Dataset, Dataset.resource_id == Grant.resource_id)
     .where(Grant.system_id == bindparam("system_id"), Grant.resource_code == bindparam("code"))

@@ -14,7 +14,7 @@ rule                       fires on day D when
                            at least ``VOLUME_MIN_BASELINE`` of them; days without calls count as 0) and
                            exceed ``VOLUME_MIN_CALLS``
 ``outside_period``         calls refused on D because the grant was not in force: expired or not yet
-                           valid (``share_grant_expired``), suspended or revoked
+                           valid (``share_grant_expired``), suspended or revoked, or of a withdrawn entry
 ``beyond_grant``           calls refused on D because they asked for items outside the grant
                            (``share_item_not_granted``)
 ``bulk_personal_export``   successful exports on D carried more than ``PERSONAL_EXPORT_ROWS`` rows with an
@@ -65,7 +65,7 @@ PERSONAL_EXPORT_ROWS = 1000
 PERSONAL_EXPORT_DAYS = 3
 PERSONAL_EXPORT_WINDOW = 7
 CORRECT_WITHIN_WORKDAYS = 10
-OUT_OF_FORCE = ("share_grant_expired", "share_grant_suspended", "share_grant_revoked")
+OUT_OF_FORCE = ("share_grant_expired", "share_grant_suspended", "share_grant_revoked", "share_resource_withdrawn")
 _ART26_4 = "第二十六条第（四）项：未按照规定使用共享数据"
 _ART26_5 = "第二十六条第（五）项：违规使用涉及商业秘密、个人隐私的政务数据"
 #: rule -> (Chinese label, the violation of Art. 26 it evidences)
