@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govdata.core.db import POOL_OVERFLOW, POOL_SIZE
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVDATA_", extra="ignore")
@@ -34,10 +36,10 @@ class Settings(BaseSettings):
     run_jobs: bool = Field(default=False,
                            description="Run the periodic jobs (scheduled pulls, timeliness) in this process; "
                                        "`govdata serve` turns it on unless `--no-jobs`.")
-    db_pool_size: int = Field(default=32, ge=1, le=500,
+    db_pool_size: int = Field(default=POOL_SIZE, ge=1, le=500,
                               description="Database connections a process keeps open (the server runs up to 40 "
                                           "requests at once in threads).")
-    db_max_overflow: int = Field(default=16, ge=0, le=500,
+    db_max_overflow: int = Field(default=POOL_OVERFLOW, ge=0, le=500,
                                  description="Connections a process may open beyond the pool at peaks.")
     bench_baseline: bool = Field(default=False,
                                  description="Mount the unchecked key lookup /bench/baseline/{code}/{key} that "

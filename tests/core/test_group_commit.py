@@ -1,5 +1,6 @@
 """Group commit: concurrent readers' audit entries land in shared transactions, each caller returning only
-after its entry is committed; a failing write fails alone; a caller already holding writes writes inline."""
+after its entry is committed; a refused item fails alone and a failing batch writes nothing; a caller
+already holding writes writes inline."""
 
 from __future__ import annotations
 
@@ -18,6 +19,19 @@ def count(db) -> int:
         return session.scalar(select(func.count()).select_from(AuditEntry))
 
 
+def append(session, actions):
+    """A batch function: one audit entry per action, its sequence number as the outcome; an action named
+    ``refuse`` is refused alone (its outcome is an exception, nothing of it is written)."""
+    kept = [a for a in actions if a != "refuse"]
+    seqs = iter(e.seq for e in audit.record_many(session, [audit.Entry(platform_actor("reader"), a) for a in kept]))
+    return [ValueError("refused") if a == "refuse" else next(seqs) for a in actions]
+
+
+def broken(session, actions):
+    audit.record_many(session, [audit.Entry(platform_actor("reader"), a) for a in actions])
+    raise ZeroDivisionError
+
+
 def test_concurrent_writes_are_committed_before_each_caller_returns_and_the_chain_holds(db):
     before = count(db)
     seen: list[int] = []
@@ -27,8 +41,7 @@ def test_concurrent_writes_are_committed_before_each_caller_returns_and_the_chai
         try:
             with db.session() as session:
                 session.scalar(select(func.count()).select_from(AuditEntry))  # a read transaction is open
-                entry_seq = group_commit.write(session, lambda s: audit.record(
-                    s, platform_actor("reader"), "test.read", object_id=i).seq)
+                entry_seq = group_commit.write_batched(session, append, f"test.read.{i}")
                 # committed: another connection sees it now
                 with db.session() as other:
                     assert other.scalar(select(AuditEntry.id).where(AuditEntry.seq == entry_seq)) is not None
@@ -50,9 +63,11 @@ def test_concurrent_writes_are_committed_before_each_caller_returns_and_the_chai
 def test_a_failing_write_fails_alone(db):
     before = count(db)
     with db.session() as session:
-        with pytest.raises(ZeroDivisionError):
-            group_commit.write(session, lambda s: (audit.record(s, platform_actor("x"), "test.fail"), 1 / 0))
-        seq = group_commit.write(session, lambda s: audit.record(s, platform_actor("x"), "test.ok").seq)
+        with pytest.raises(ValueError):
+            group_commit.write_batched(session, append, "refuse")
+        with pytest.raises(ZeroDivisionError):  # a batch that fails writes nothing
+            group_commit.write_batched(session, broken, "test.lost")
+        seq = group_commit.write_batched(session, append, "test.ok")
     assert count(db) == before + 1
     with db.session() as session:
         assert session.scalar(select(AuditEntry.action).where(AuditEntry.seq == seq)) == "test.ok"
@@ -64,6 +79,6 @@ def test_a_session_holding_writes_writes_inline_and_rolls_back_with_its_own_chan
     with db.session() as session:
         audit.record(session, platform_actor("x"), "test.change")
         assert group_commit.holds_writes(session)
-        group_commit.write(session, lambda s: audit.record(s, platform_actor("x"), "test.read"))
+        group_commit.write_batched(session, append, "test.read")
         session.rollback()
     assert count(db) == before

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import PASSWORDS
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +30,6 @@ ITEMS = [
     {"name": "户籍登记日期", "field_code": "registered_on", "type": "日期型", "length": "", "required": False,
      "key": False, "sensitivity": "L1", "pii": ""},
 ]
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    expect(page).to_have_title(re.compile("登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORDS[username])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 
 def sign_out(page: Page) -> None:

@@ -19,20 +19,12 @@ from govdata.core.db import make_engine, make_session_factory
 from tests.aggregation.test_file_pages import HEADER, bad_rows, csv_bytes, good_rows
 from tests.aggregation.test_push import ITEMS
 from tests.catalog.helpers import publish
-from tests.conftest import PASSWORDS, TEST_SETTINGS, Database
+from tests.conftest import TEST_SETTINGS, Database
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.e2e
 
 GOOD = 20
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    expect(page).to_have_title(re.compile("登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORDS[username])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 
 def published_dataset(base_url: str, tmp_path: Path) -> str:

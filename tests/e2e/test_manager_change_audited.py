@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import PASSWORDS
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +20,6 @@ DEPARTMENT = "云川市公安局"
 OLD_MANAGER = "刘思远"  # the demo city's daily manager of 云川市公安局
 NEW_MANAGER = {"name": "张卫国", "title": "大数据科科长", "phone": "13912345678",
                "email": "zhangweiguo@ycs.gov.example", "reason": "岗位调整，原日常管理人员调任"}
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    expect(page).to_have_title(re.compile("登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORDS[username])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 
 def sign_out(page: Page) -> None:

@@ -14,19 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from govdata.core.db import make_engine, make_session_factory
-from tests.conftest import PASSWORDS, TEST_SETTINGS, Database
+from tests.conftest import TEST_SETTINGS, Database
 from tests.sharing.helpers import Shared, shared_resource
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    expect(page).to_have_title(re.compile("登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORDS[username])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 
 def sign_out(page: Page) -> None:

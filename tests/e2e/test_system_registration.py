@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from govdata.client import Client
 from govdata.core.signing import HEADER_APP_KEY, HEADER_NONCE
-from tests.conftest import PASSWORDS
+from tests.e2e.helpers import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -25,15 +25,6 @@ TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the service's "toda
 SYSTEM = {"name": "警务数据共享验收系统", "purpose": "为派出所民警提供人口与车辆信息核查服务",
           "owner_name": "王建华", "owner_phone": "13812345678", "assessor": "云川市网络安全测评中心",
           "report_no": "YC-DJCP-2024-0088"}
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    expect(page).to_have_title(re.compile("登录"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORDS[username])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 
 def sign_out(page: Page) -> None:

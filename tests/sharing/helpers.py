@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from govdata.client import SM3Auth
 from tests.aggregation.test_push import id_number
 from tests.catalog.helpers import publish
-from tests.conftest import bearer
-from tests.systems.helpers import registration
+from tests.systems.helpers import approved_system
 
 ITEMS = [
     {"name": "公民身份号码", "field_code": "id_number", "data_type": "C", "length": 18, "required": True,
@@ -37,17 +36,10 @@ def person(n: int) -> dict[str, Any]:
 
 
 def system(client: TestClient, manager: str, **overrides: Any) -> dict[str, Any]:
-    """A business system of ``manager``'s department, approved by the big data center, with credentials."""
-    headers, admin = bearer(client, manager), bearer(client, "admin")
-    created = client.post("/api/v1/systems", json=registration(**overrides), headers=headers)
-    assert created.status_code == 201, created.text
-    system_id = created.json()["id"]
-    approved = client.post(f"/api/v1/systems/{system_id}/decision", json={"transition": "approve"}, headers=admin)
-    assert approved.status_code == 200, approved.text
-    credentials = client.post(f"/api/v1/systems/{system_id}/secret", headers=headers)
-    assert credentials.status_code == 200, credentials.text
-    body = credentials.json()
-    return {"id": system_id, "auth": SM3Auth(body["app_key"], body["app_secret"]), **body}
+    """A business system of ``manager``'s department, approved by the big data center, with credentials and
+    ``auth`` (signs requests)."""
+    created = approved_system(client, manager, **overrides)
+    return {**created, "auth": SM3Auth(created["app_key"], created["app_secret"])}
 
 
 @dataclass

@@ -23,9 +23,10 @@ def registration(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def approved_system(client: TestClient, **overrides: Any) -> dict[str, Any]:
-    """Register as ps_manager, approve as admin, reveal as ps_manager; returns ids and credentials."""
-    manager, admin = bearer(client, "ps_manager"), bearer(client, "admin")
+def approved_system(client: TestClient, username: str = "ps_manager", **overrides: Any) -> dict[str, Any]:
+    """Register as ``username`` (a department data manager), approve as admin, reveal as ``username``; returns
+    ids and credentials."""
+    manager, admin = bearer(client, username), bearer(client, "admin")
     created = client.post("/api/v1/systems", json=registration(**overrides), headers=manager)
     assert created.status_code == 201, created.text
     system_id = created.json()["id"]

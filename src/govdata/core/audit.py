@@ -154,6 +154,8 @@ def record_many(session: Session, entries: list[Entry]) -> list[AuditEntry]:
     """Append ``entries`` in order, in the caller's transaction, with three statements however many: take
     the sequence numbers and the previous hash from the head (locking it), insert the entries (hashed in a
     chain here), move the head's hash."""
+    if not entries:
+        return []
     session.flush()  # what the entries describe is written first (ids, foreign keys)
     connection = session.connection()  # Core statements, built once: this runs for every read of shared data
     head = connection.execute(_TAKE_SEQ, {"n": len(entries)}).first()

@@ -21,16 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from govdata.core.db import WROTE, make_engine
-
-T = TypeVar("T")
-I = TypeVar("I")  # noqa: E741 - an item of a batch
 
 #: Writes taken into one transaction at most.
 MAX_BATCH = 256
@@ -218,22 +215,3 @@ async def settle(pending: _Pending) -> None:
             error = error or exc
     if error is not None:
         raise error
-
-
-def _each(session: Session, fns: Sequence[Callable[[Session], Any]]) -> list[Any]:
-    """The batch function of ``write``: each write in a savepoint of its own, so one failing fails alone."""
-    outcomes: list[Any] = []
-    for fn in fns:
-        try:
-            with session.begin_nested():
-                outcomes.append(fn(session))
-        except Exception as exc:  # noqa: BLE001 - handed to its caller
-            outcomes.append(exc)
-    return outcomes
-
-
-def write(session: Session, fn: Callable[[Session], T]) -> T:
-    """Run ``fn(session)`` and return its result once what it wrote is committed — in a shared transaction
-    of the writer thread (each ``fn`` in a savepoint), or in ``session`` itself when that already holds
-    writes. For many writes of one kind, ``write_batched`` with a batch function writes them faster."""
-    return write_batched(session, _each, fn)  # type: ignore[no-any-return]

@@ -59,7 +59,7 @@ def attach_grant_info(session: Session, grants: list[Grant]) -> list[Grant]:
     """Set ``grant.info`` (``GrantInfo``) on each grant, in three queries whatever their number."""
     if not grants:
         return grants
-    names = _names(session, {g.provider_department_id for g in grants} | {g.consumer_department_id for g in grants},
+    names = names_by_id(session, {g.provider_department_id for g in grants} | {g.consumer_department_id for g in grants},
                    {g.system_id for g in grants}, {g.resource_id for g in grants})
     departments, systems, resources = names
     day = today()
@@ -73,16 +73,16 @@ def attach_grant_info(session: Session, grants: list[Grant]) -> list[Grant]:
     return grants
 
 
-def _names(session: Session, department_ids: set[int], system_ids: set[int],
-           resource_ids: set[int]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-    """Department, system and resource (published version) names by id."""
+def names_by_id(session: Session, department_ids: set[int], system_ids: set[int],
+                resource_ids: set[int]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """Department, system and resource (published version) names by id; a query per kind asked for."""
     departments = dict(session.execute(select(Department.id, Department.name)
-                                       .where(Department.id.in_(department_ids))).all())
+                                       .where(Department.id.in_(department_ids))).all()) if department_ids else {}
     systems = dict(session.execute(select(BusinessSystem.id, BusinessSystem.name)
-                                   .where(BusinessSystem.id.in_(system_ids))).all())
+                                   .where(BusinessSystem.id.in_(system_ids))).all()) if system_ids else {}
     resources = dict(session.execute(select(Resource.id, ResourceVersion.name)
                                      .join(ResourceVersion, ResourceVersion.id == Resource.published_version_id)
-                                     .where(Resource.id.in_(resource_ids))).all())
+                                     .where(Resource.id.in_(resource_ids))).all()) if resource_ids else {}
     return departments, systems, resources
 
 

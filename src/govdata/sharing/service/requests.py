@@ -31,7 +31,7 @@ from govdata.core.actor import Actor
 from govdata.core.db import settings_of, utcnow
 from govdata.core.errors import Conflict, NotFound, invalid
 from govdata.core.policy import allowed, authorize
-from govdata.org.models import Department, User
+from govdata.org.models import User
 from govdata.sharing import policy
 from govdata.sharing.models import Grant, ShareRequest
 from govdata.sharing.models.requests import OPEN_STATUSES, STATUSES
@@ -51,6 +51,7 @@ from govdata.sharing.service.grants import (
     attach_grant_info,
     consumer_has_grant,
     issue_grant,
+    names_by_id,
     today,
 )
 from govdata.sharing.terms import check_items, check_period, default_terms, merge_terms, shared_items
@@ -182,10 +183,9 @@ def attach_request_info(session: Session, requests: list[ShareRequest]) -> list[
     """Set ``request.info`` (``RequestInfo``) on each request, in a few queries whatever their number."""
     if not requests:
         return requests
-    departments = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(
-        {r.provider_department_id for r in requests} | {r.requester_department_id for r in requests}))).all())
-    systems = dict(session.execute(select(BusinessSystem.id, BusinessSystem.name).where(
-        BusinessSystem.id.in_({r.system_id for r in requests}))).all())
+    departments, systems, _ = names_by_id(
+        session, {r.provider_department_id for r in requests} | {r.requester_department_id for r in requests},
+        {r.system_id for r in requests}, set())
     versions = {(v.resource_id, v.version_no): v.name for v in session.execute(
         select(ResourceVersion.resource_id, ResourceVersion.version_no, ResourceVersion.name).where(
             ResourceVersion.resource_id.in_({r.resource_id for r in requests})))}
