@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govdata.catalog.standard import DATA_TYPES, PII_KINDS
-from govdata.sharing.masking import RULES, Masker, default_masking, hash_key, mask_value, rule_fits
+from govdata.sharing.masking import (RULES, Masker, combination_problems, default_masking, hash_key, is_birth_date,
+                                     mask_value, rule_fits)
 from tests.sharing.helpers import ITEMS, person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,8 +31,10 @@ def test_rules_fit_their_types_and_defaults_follow_the_personal_kind() -> None:
                     "hash": set(DATA_TYPES), "null": set(DATA_TYPES)}
     assert not rule_fits("bogus", "C") and not rule_fits("hash", "X")
 
-    # the sharing fixture's items: the three personal kinds get their rule, the rest come in clear
-    assert default_masking(ITEMS) == {"id_number": "id_number", "name": "name", "mobile": "mobile"}
+    # the sharing fixture's items: the three personal kinds get their rule, the rest come in clear, except the
+    # birth date, which beside an identity number keeping its ends would give the whole number back
+    assert default_masking(ITEMS) == {"id_number": "id_number", "name": "name", "mobile": "mobile",
+                                      "birth_date": "null"}
     others = [{"field_code": f"k{n}", "data_type": "C", "pii_kind": kind, "sensitivity": "L3"}
               for n, kind in enumerate(PII_KINDS) if kind not in ("姓名", "身份证件号码", "手机号码")]
     assert set(default_masking(others).values()) == {"hash"}
@@ -41,6 +44,25 @@ def test_rules_fit_their_types_and_defaults_follow_the_personal_kind() -> None:
         SimpleNamespace(field_code="mobile_int", data_type="I", pii_kind="手机号码", sensitivity="L2"),  # no fit
         SimpleNamespace(field_code="county", data_type="C", pii_kind=None, sensitivity="L1"),
     ]) == {"secret": "null", "plain_l4": "null", "mobile_int": "hash"}
+
+
+def test_masks_that_combine_to_restore_an_identity_number_are_named_with_the_reason() -> None:
+    id_item = {"field_code": "id_number", "name": "公民身份号码", "data_type": "C", "pii_kind": "身份证件号码"}
+    birth = {"field_code": "birth_date", "name": "出生日期", "data_type": "D"}
+    born_at = {"field_code": "csrq", "name": "出生时间", "data_type": "T"}
+    other_date = {"field_code": "reg_date", "name": "登记日期", "data_type": "D"}
+    items = [id_item, birth, born_at, other_date]
+    # 6 + 4 kept, birth date in clear or by year: the 8 hidden digits are the birth date
+    problems = dict(combination_problems({"id_number": "id_number", "birth_date": "year"}, items))
+    assert set(problems) == {"birth_date", "csrq"}
+    assert "出生日期明文提供" not in problems["birth_date"] and "仅保留年份" in problems["birth_date"]
+    assert "推算出完整号码" in problems["csrq"]
+    # safe: birth dates emptied or hashed, or the identity number hashed, or not granted at all
+    assert combination_problems({"id_number": "id_number", "birth_date": "null", "csrq": "hash"}, items) == []
+    assert combination_problems({"id_number": "hash"}, items) == []
+    assert combination_problems({"id_number": "id_number"}, [id_item, other_date]) == []
+    assert is_birth_date(birth) and not is_birth_date(other_date)
+    assert not is_birth_date({"field_code": "birthplace", "name": "出生地", "data_type": "C"})
 
 
 def test_masker_masks_a_shared_row_and_fails_closed() -> None:

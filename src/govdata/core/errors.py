@@ -84,7 +84,10 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                                  "The grant's access method excludes this endpoint"),
     "share_rate_limited": (429, "调用频率超过授权上限，请稍后重试", "Rate limit reached; retry later"),
     "share_quota_exceeded": (429, "当日调用次数已达授权配额", "Daily quota used up"),
-    "share_filter_not_allowed": (403, "已脱敏的信息项只能按完整值核验", "A masked item can only be matched whole"),
+    "share_filter_not_allowed": (403, "已脱敏的信息项不能作为查询条件（散列脱敏的信息项只能按返回的散列值匹配）",
+                                 "A masked item cannot be filtered (a hashed one only by the digests returned)"),
+    "share_verify_misses_exceeded": (429, "今日按脱敏标识核验未命中次数已达上限，请明日再试",
+                                     "Too many verification misses today; retry tomorrow"),
     "share_cursor_invalid": (422, "分页游标无效或不属于本次查询", "Invalid cursor"),
     # share requests and grants (sharing/service/requests.py, grants.py)
     "share_not_shareable": (409, "该数据资源为暂不共享类，不能申请共享", "The resource is not shared for now"),

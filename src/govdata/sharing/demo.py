@@ -206,7 +206,7 @@ def _workflows(city: _City) -> None:
     _granted(city, "jz:residents", RESIDENTS, "jz", 33,
              ["id_number", "name", "birth_date", "household_no", "relation_to_head"],
              "低保家庭成员户籍关系核对，本地库按日同步", "《社会救助暂行办法》第十一条：家庭经济状况核对",
-             "ps_reviewer", GrantTerms(masking={"id_number": "id_number", "name": "name"}), "table")
+             "ps_reviewer", GrantTerms(masking={"id_number": "id_number", "name": "name", "birth_date": "null"}), "table")
     _granted(city, "sw:vehicles", VEHICLES, "sw", 32,
              ["vin", "plate_no", "brand_model", "vehicle_type", "use_nature", "owner_name", "owner_id",
               "first_reg_date", "fuel_type"],

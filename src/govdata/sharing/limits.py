@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from govdata.core.errors import DomainError
 
-__all__ = ["Limiter", "RateLimited", "grant_key", "limiter"]
+__all__ = ["Limiter", "RateLimited", "grant_key", "limiter", "seconds_to_midnight"]
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -45,7 +45,7 @@ def _seconds_to_next_minute(now: dt.datetime) -> int:
     return max(1, 60 - now.second)
 
 
-def _seconds_to_midnight(now: dt.datetime) -> int:
+def seconds_to_midnight(now: dt.datetime) -> int:
     local = now.astimezone(LOCAL)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), LOCAL)
     return max(1, math.ceil((midnight - local).total_seconds()))
@@ -57,7 +57,7 @@ def _refuse_rate(rate: int, now: dt.datetime) -> RateLimited:
 
 
 def _refuse_quota(quota: int, now: dt.datetime) -> RateLimited:
-    return RateLimited("share_quota_exceeded", _seconds_to_midnight(now),
+    return RateLimited("share_quota_exceeded", seconds_to_midnight(now),
                        f"当日调用次数已达授权配额（{quota}次）", f"Daily quota of {quota} calls used up")
 
 

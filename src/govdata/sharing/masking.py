@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from govdata.core.crypto import derive_key, hmac_sm3
 
-__all__ = ["MASK_CHAR", "PII_RULES", "RULES", "RULE_TYPES", "Masker", "default_masking", "hash_key", "mask_value",
-           "rule_fits"]
+__all__ = ["MASK_CHAR", "PII_RULES", "RULES", "RULE_TYPES", "Masker", "combination_problems", "default_masking",
+           "hash_key", "is_birth_date", "mask_value", "probe_digest", "probe_key", "rule_fits"]
 
 #: rule -> Chinese label shown to reviewers and consumers.
 RULES: dict[str, str] = {
@@ -75,11 +75,15 @@ def _field(item: Any, name: str) -> Any:
 
 def default_masking(items: Iterable[Any]) -> dict[str, str]:
     """The masking a grant gets unless its reviewer sets another: ``{field_code: rule}`` for the items that
-    need one. ``items`` are dicts or objects with ``field_code``, ``data_type``, ``pii_kind``, ``sensitivity``.
+    need one. ``items`` are dicts or objects with ``field_code``, ``name``, ``data_type``, ``pii_kind``,
+    ``sensitivity``.
 
     L4 (most sensitive) items are emptied; personal items get the rule of their kind (identity numbers,
-    mobile numbers, names) when it fits their data type, else a keyed hash. Other items come in clear.
+    mobile numbers, names) when it fits their data type, else a keyed hash. Other items come in clear, but
+    for birth dates beside an identity number that keeps its ends: they are emptied, since together they
+    give the whole number back (:func:`combination_problems`).
     """
+    items = list(items)
     masking: dict[str, str] = {}
     for item in items:
         code, data_type = _field(item, "field_code"), _field(item, "data_type")
@@ -89,13 +93,64 @@ def default_masking(items: Iterable[Any]) -> dict[str, str]:
         elif pii_kind:
             rule = PII_RULES.get(pii_kind, "hash")
             masking[code] = rule if rule_fits(rule, data_type) else "hash"
+    for code, _ in combination_problems(masking, items):
+        masking[code] = "null"
     return masking
+
+
+_BIRTH_WORDS = ("出生日期", "出生时间", "生日", "出生年月")
+
+
+def is_birth_date(item: Any) -> bool:
+    """Whether ``item`` holds a date of birth: a date or datetime item named so (出生日期, 出生时间, 生日…)
+    or whose field code says ``birth``."""
+    if _field(item, "data_type") not in ("D", "T"):
+        return False
+    name = _field(item, "name") or ""
+    code = (_field(item, "field_code") or "").lower()
+    return any(word in name for word in _BIRTH_WORDS) or "birth" in code or code in ("dob", "csrq")
+
+
+def combination_problems(masking: Mapping[str, str], items: Iterable[Any]) -> list[tuple[str, str]]:
+    """Masks that combine to give a hidden value back: ``[(field_code, reason)]``, empty when none.
+
+    A resident identity number that keeps its first 6 and last 4 characters hides exactly the 8 digits of
+    the date of birth (GB 11643: positions 7 to 14). A birth date granted in clear beside it restores the
+    whole number; granted by year, it leaves about 33 candidates (365 days, of which the check digit keeps
+    one in eleven), few enough to try one by one. Both are refused: the birth date must be emptied or
+    hashed, or the identity number hashed."""
+    items = list(items)
+    partial_ids = [_field(i, "field_code") for i in items
+                   if _field(i, "pii_kind") == "身份证件号码" and masking.get(_field(i, "field_code")) == "id_number"]
+    if not partial_ids:
+        return []
+    problems: list[tuple[str, str]] = []
+    for item in items:
+        code = _field(item, "field_code")
+        if not is_birth_date(item) or masking.get(code) not in (None, "year"):
+            continue
+        shown = "明文提供" if masking.get(code) is None else "仅保留年份提供"
+        problems.append((code, f"身份证件号码按“{RULES['id_number']}”脱敏时，隐去的正是出生日期；"
+                               f"出生日期{shown}可推算出完整号码。请将出生日期置空或散列，或将身份证件号码改为散列"))
+    return problems
 
 
 def hash_key(secret_key: str, consumer_department_id: int) -> bytes:
     """The key of the ``hash`` rule for one consumer department, derived from the platform secret."""
     root = derive_key(secret_key, "sharing-masking-hash", 32)
     return hmac_sm3(root, f"consumer-department:{int(consumer_department_id)}".encode())
+
+
+def probe_key(secret_key: str) -> bytes:
+    """The key of the audit digests of values a consumer probed or looked up on masked items. Derived from
+    the platform secret, which the database does not hold: an investigator with the secret (``govdata audit
+    digest``) can tell what was tried, a reader of the audit log alone cannot."""
+    return derive_key(secret_key, "sharing-audit-probe", 32)
+
+
+def probe_digest(key: bytes, value: Any) -> str:
+    """The keyed SM3 digest (HMAC-SM3, hex) that the audit log keeps of a probed value."""
+    return hmac_sm3(key, _text(value).encode("utf-8", "surrogatepass")).hex()
 
 
 def _text(value: Any) -> str:

@@ -11,7 +11,8 @@ default masking of each item's personal-information kind and sensitivity (``mask
 default rate and quota, valid to the end of the requested period. ``merge_terms`` applies a reviewer's change
 (``GrantTerms``: fields left out keep their value) and checks the result: items within those allowed, a row
 scope on granted items that ``filters.parse_scope`` accepts, masking rules that exist and fit each item's data
-type, and an end date within the period allowed.
+type and do not combine to give a hidden value back (``masking.combination_problems``: an identity number
+keeping its ends beside a birth date in clear or by year), and an end date within the period allowed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from govdata.catalog.models import ResourceItem, ResourceVersion
 from govdata.core.errors import FieldError, Invalid, invalid
 from govdata.sharing.filters import parse_scope
-from govdata.sharing.masking import RULES, default_masking, rule_fits
+from govdata.sharing.masking import RULES, combination_problems, default_masking, rule_fits
 from govdata.sharing.schemas import GrantTerms
 
 DEFAULT_RATE_PER_MINUTE = 600
@@ -90,6 +91,13 @@ def check_masking(masking: dict[str, str], items: Sequence[ResourceItem]) -> dic
     return {i.field_code: masking[i.field_code] for i in items if i.field_code in masking}
 
 
+def check_combinations(masking: dict[str, str], items: Sequence[ResourceItem]) -> None:
+    """422 naming each item whose masking, together with another item's, gives a hidden value back."""
+    problems = combination_problems(masking, items)
+    if problems:
+        raise Invalid([FieldError(f"masking.{code}", "validation_failed", reason) for code, reason in problems])
+
+
 def check_row_scope(row_scope: Sequence[dict[str, Any]], items: Sequence[ResourceItem]) -> list[dict[str, Any]]:
     """Conditions ``filters.parse_scope`` accepts on granted items; kept as given (``item``, ``op``, ``value``)."""
     types = {i.field_code: i.data_type for i in items}
@@ -128,6 +136,7 @@ def merge_terms(current: dict[str, Any], change: GrantTerms | None, allowed: Seq
         scope = [c.model_dump() for c in change.row_scope]
     else:
         scope = list(terms.get("row_scope") or [])
+    check_combinations(masking, granted)
     row_scope = check_row_scope(scope, granted)
     until = change.valid_until or dt.date.fromisoformat(terms["valid_until"])
     if until < valid_from or until > latest_until:

@@ -25,7 +25,7 @@ from govdata.aggregation.models import Dataset
 from govdata.aggregation.service.common import data_engine_of, json_value
 from govdata.aggregation.tables import current_rows, data_connection, dataset_table
 
-__all__ = ["DatasetView", "dataset_view", "iter_current", "json_value", "read_current", "read_current_page",
+__all__ = ["EXPORT_CHUNK", "DatasetView", "dataset_view", "iter_current", "json_value", "read_current", "read_current_page",
            "read_versions"]
 
 #: Rows fetched per round trip when iterating over a whole dataset (bounded memory for exports).
@@ -96,28 +96,38 @@ def _current(view: DatasetView, items: Sequence[str], where: Sequence[ColumnElem
 
 
 def read_current_page(session: Session, view: DatasetView, items: Sequence[str],
-                      where: Sequence[ColumnElement[bool]], after_key: str | None,
-                      limit: int) -> list[RowMapping]:
-    """Current records meeting every condition of ``where``, in key order, after ``after_key`` (keyset
-    pagination), at most ``limit``."""
+                      where: Sequence[ColumnElement[bool]], after: str | int | None,
+                      limit: int, order: str = "key") -> list[RowMapping]:
+    """Current records meeting every condition of ``where``, at most ``limit``, in key order after the key
+    ``after`` (keyset pagination), or with ``order="row"`` in the order their current versions were written,
+    after the row id ``after``. Row order tells nothing of the values: the sharing service pages that way
+    when the key itself is masked, so that the order of the records cannot reveal the hidden keys."""
+    t = view.table
     query = _current(view, items, where)
-    if after_key is not None:
-        query = query.where(view.table.c.record_key > after_key)
+    if order == "row":
+        query = query.order_by(None).order_by(t.c.row_id)
+        if after is not None:
+            query = query.where(t.c.row_id > int(after))
+    elif after is not None:
+        query = query.where(t.c.record_key > str(after))
     with data_connection(session, data_engine_of(session)) as connection:
         return list(connection.execute(query.limit(limit)).mappings())
 
 
 def iter_current(session: Session, view: DatasetView, items: Sequence[str],
-                 where: Sequence[ColumnElement[bool]], chunk: int = EXPORT_CHUNK) -> Iterator[RowMapping]:
-    """Every current record meeting ``where``, in key order, fetched ``chunk`` rows at a time by key (no
-    server-side cursor needed; memory stays bounded however large the dataset)."""
-    after: str | None = None
+                 where: Sequence[ColumnElement[bool]], chunk: int = EXPORT_CHUNK,
+                 order: str = "key") -> Iterator[RowMapping]:
+    """Every current record meeting ``where``, in key order (or row order, see :func:`read_current_page`),
+    fetched ``chunk`` rows at a time (no server-side cursor needed; memory stays bounded however large the
+    dataset)."""
+    after: str | int | None = None
+    position = "row_id" if order == "row" else "record_key"
     while True:
-        rows = read_current_page(session, view, items, where, after, chunk)
+        rows = read_current_page(session, view, items, where, after, chunk, order)
         yield from rows
         if len(rows) < chunk:
             return
-        after = rows[-1]["record_key"]
+        after = rows[-1][position]
 
 
 def read_versions(session: Session, view: DatasetView, items: Sequence[str], since: int, limit: int,

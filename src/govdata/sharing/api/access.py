@@ -24,14 +24,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
                          "system_not_approved, forbidden (not a signed system)"},
     404: {"description": "record unknown, deleted, or outside the grant's row scope"},
     422: {"description": "malformed filter or parameter; share_cursor_invalid"},
-    429: {"description": "share_rate_limited / share_quota_exceeded; header Retry-After gives the seconds "
-                         "to wait"},
+    429: {"description": "share_rate_limited / share_quota_exceeded / share_verify_misses_exceeded; header "
+                         "Retry-After gives the seconds to wait"},
 }
 _FILTERS = ("Filters on granted items, one per query parameter, all of which must hold: `item=eq:value`, "
             "`item=in:v1,v2` (at most 50), `item=prefix:text` (text items), `item=range:low,high` (either "
             "end may be empty). A filter on an item outside the grant is refused (403 "
-            "share_item_not_granted); a masked item takes only eq / in, and only under the id_number, "
-            "mobile, name and hash rules (403 share_filter_not_allowed).")
+            "share_item_not_granted). A masked item takes no filter (403 share_filter_not_allowed), except an "
+            "item masked by the keyed hash, matched by the digests the API returned (`item=eq:<digest>`, "
+            "`item=in:<d1>,<d2>`). To verify one person, look the record up by its whole key. When the key is "
+            "masked, records come in the order they were written, and a page may hold fewer than `limit` "
+            "records when digests are matched: follow `next_cursor` until it is null.")
 
 
 class SharedRecord(BaseModel):
@@ -82,7 +85,8 @@ class ChangesPage(BaseModel):
 @router.get("/{code}/records/{key:path}", responses={200: {"model": SharedRecord}, **_ERRORS})
 async def read_record(request: Request, code: Code, key: Annotated[str, Path(max_length=512)]) -> JSONResponse:
     """One current record by key (grant access method 接口 ``api``): a few indexed reads and the call's
-    record, whose commit is awaited before the answer (``call_recorded``)."""
+    record, whose commit is awaited before the answer (``call_recorded``). When the grant masks the key this
+    is a verification (核验): misses are budgeted per grant and day (429 share_verify_misses_exceeded)."""
     return JSONResponse(await call_recorded(request, service.read_record, code, key))
 
 
@@ -90,7 +94,8 @@ async def read_record(request: Request, code: Code, key: Annotated[str, Path(max
 def query_records(request: Request, code: Code,
                   cursor: Annotated[str | None, Query(max_length=2048)] = None,
                   limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100) -> JSONResponse:
-    """Current records meeting the filters, in key order, a page at a time (access method 接口 ``api``)."""
+    """Current records meeting the filters, in key order (write order when the key is masked), a page at a
+    time (access method 接口 ``api``). A cursor is valid only for the query that returned it."""
     params = request.query_params.multi_items()
     return JSONResponse(call(request, service.query_records, code, params, cursor, limit))
 

@@ -15,6 +15,22 @@ committed before the answer (``sharing.call_records``). The caller sees only gra
 as the grant says, and only rows inside the grant's row scope (a key outside it is "not found"). A record's
 key is shown only when every key item is granted in clear; otherwise ``key_hash``, the keyed digest of the
 ``hash`` masking rule, stands for it.
+
+Nothing a grant masks can be read back (SEC-7):
+
+- a filter on a masked item is refused (403 ``share_filter_not_allowed``), whatever its operator, since a
+  filter answers "is the hidden value one of these?" and a few halving calls recover it; the one exception is
+  an item masked by the keyed hash, which the consumer may match by the very digests it was given
+  (``eq:<digest>``, ``in:<digest>,…``: compared after masking, never with the stored value);
+- when the key is masked, records come in the order they were written, not in key order, and the paging
+  cursor (encrypted, bound to the grant and to the query) carries a row id, so neither order nor paging
+  tells anything of the hidden keys;
+- a lookup by a masked key is a verification (核验): the consumer states a whole value it already holds and
+  gets the masked record or "not found". Misses are budgeted per grant and day
+  (``GOVDATA_SHARE_VERIFY_MISSES_PER_DAY``); past the budget lookups are refused with 429
+  ``share_verify_misses_exceeded`` until midnight, and the misuse check records an enumeration finding;
+- the audit entry of a call keeps, for every value probed on a masked item and every masked key looked up
+  or returned, a keyed SM3 digest (``masking.probe_digest``), never the value.
 """
 
 from __future__ import annotations
@@ -37,19 +53,21 @@ from govdata.catalog.models import Resource, ResourceItem
 from govdata.core.actor import Actor
 from govdata.core.crypto import decrypt_field, encrypt_field
 from govdata.core.db import settings_of, utcnow
-from govdata.core.errors import DomainError
+from govdata.core.errors import DomainError, FieldError, Invalid
 from govdata.core.policy import authorize
 from govdata.sharing import filters, limits, policy
 from govdata.sharing.call_records import Use, metered
 from govdata.sharing.exports import FORMATS, writer_for
-from govdata.sharing.masking import RULES, Masker, hash_key, mask_value
+from govdata.core.crypto import sm3_hex
+from govdata.sharing.limits import RateLimited, seconds_to_midnight
+from govdata.sharing.masking import RULES, Masker, hash_key, mask_value, probe_digest, probe_key
 from govdata.sharing.models import Grant, Usage
 from govdata.sharing.models.grants import effective_status
 from govdata.sharing.models.requests import ACCESS_METHODS
 from govdata.systems.service import today
 
-__all__ = ["ENDPOINT_METHODS", "MAX_LIMIT", "RESERVED_PARAMS", "VERIFIABLE_RULES", "Export", "export_records",
-           "query_records", "read_changes", "read_record"]
+__all__ = ["DIGEST_FILTER_RULES", "ENDPOINT_METHODS", "MAX_LIMIT", "MAX_SCAN", "RESERVED_PARAMS", "Export",
+           "export_records", "query_records", "read_changes", "read_record"]
 
 #: endpoint -> the grant access method it serves (ShareRequest.ACCESS_METHODS).
 ENDPOINT_METHODS = {"record": "api", "query": "api", "changes": "table", "export": "file"}
@@ -57,9 +75,13 @@ ENDPOINT_METHODS = {"record": "api", "query": "api", "changes": "table", "export
 RESERVED_PARAMS = frozenset({"cursor", "limit", "format", "since"})
 MAX_LIMIT = 1000
 MAX_AUDIT_KEYS = 1000
-#: masking rules whose item may still be matched by a whole value (identity verification, 核验).
-VERIFIABLE_RULES = frozenset({"id_number", "mobile", "name", "hash"})
-_LIMIT_CODES = ("share_rate_limited", "share_quota_exceeded")
+#: masking rules whose item may still be filtered: by the digests the consumer was given, never by values.
+DIGEST_FILTER_RULES = frozenset({"hash"})
+#: rows one query call examines at most when it matches digests (which the database cannot compute); the
+#: page may then hold fewer records than asked for, and ``next_cursor`` goes on from where it stopped.
+MAX_SCAN = 20_000
+_DIGEST_LENGTH = 64
+_LIMIT_CODES = ("share_rate_limited", "share_quota_exceeded", "share_verify_misses_exceeded")
 _SPOOL_BYTES = 8 * 1024 * 1024  # exports up to this size stay in memory, larger ones go to a temporary file
 
 
@@ -80,8 +102,21 @@ class _Access:
     scope: list[filters.Condition]
     masker: Masker
     hash_key: bytes
+    probe_key: bytes
     clear_personal: frozenset[str]
     key_in_clear: bool
+
+    @property
+    def order(self) -> str:
+        """Key order when the key is granted in clear; else the order records were written (row order)."""
+        return "key" if self.key_in_clear else "row"
+
+    def position(self, row: RowMapping) -> str | int:
+        return row["record_key"] if self.key_in_clear else row["row_id"]
+
+    def audit_keys(self, keys: list[str]) -> list[str]:
+        """Keys as the audit entry keeps them: as they are when granted in clear, else as probe digests."""
+        return keys if self.key_in_clear else [probe_digest(self.probe_key, k) for k in keys]
 
     def values(self, row: RowMapping) -> dict[str, Any]:
         return self.masker.apply({i: aggregation.json_value(row[i], self.types[i]) for i in self.items})
@@ -114,9 +149,12 @@ class Export:
 def read_record(session: Session, actor: Actor, code: str, key: str) -> dict[str, Any]:
     """The current record ``key`` of ``code`` as the grant shows it (404 when unknown, deleted or outside
     the row scope)."""
-    use = Use("record", "json", code, keys=[key[:512]])
+    use = Use("record", "json", code)
     with metered(session, actor, use):
         access = _open(session, actor, use, policy.read_record)
+        use.keys = access.audit_keys([key[:512]])
+        if not access.key_in_clear:
+            _check_verification_budget(session, access.grant)
         where = filters.where(access.view.table, access.scope) if access.view else []
         readable = access.view is not None and "\x00" not in key  # PostgreSQL text holds no NUL
         row = aggregation.read_current(session, access.view, key, access.items, where) if readable else None
@@ -137,23 +175,24 @@ def query_records(session: Session, actor: Actor, code: str, params: list[tuple[
     use = Use("query", "json", code)
     with metered(session, actor, use):
         access = _open(session, actor, use, policy.query_records)
-        conditions = _conditions(access, params, use)
-        after = _read_cursor(session, access.grant, cursor) if cursor else None
+        conditions, digests = _conditions(access, params, use)
+        bound = _query_binding(params)
+        after = _read_cursor(session, access.grant, cursor, bound, access.order) if cursor else None
         limit = max(1, min(limit, MAX_LIMIT))
-        rows: list[RowMapping] = []
+        found: list[tuple[RowMapping, dict[str, Any]]] = []
+        resume: str | int | None = None
         if access.view:
             where = filters.where(access.view.table, access.scope + conditions)
-            rows = aggregation.read_current_page(session, access.view, access.items, where, after, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
+            found, resume = _page(session, access, where, digests, after, limit)
         records = []
-        for row in rows:
-            values = access.values(row)
+        for row, values in found:
             use.personal_rows += access.personal(values)
             records.append({**access.key_field(row["record_key"]), "version": row["record_version"],
                             "updated_at": _iso(row["ingested_at"]), "values": values})
-        use.rows, use.keys = len(records), [r["record_key"] for r in rows][:MAX_AUDIT_KEYS]
-        next_cursor = _make_cursor(session, access.grant, rows[-1]["record_key"]) if more else None
+        use.rows = len(records)
+        use.keys = access.audit_keys([row["record_key"] for row, _ in found][:MAX_AUDIT_KEYS])
+        next_cursor = (_make_cursor(session, access.grant, resume, bound, access.order)
+                       if resume is not None else None)
         result = {"resource": code, "records": records, "count": len(records), "next_cursor": next_cursor,
                   "masking": access.masking()}
     return result
@@ -202,10 +241,10 @@ def export_records(session: Session, actor: Actor, code: str, fmt: str,
     use = Use("export", fmt, code)
     with metered(session, actor, use):
         access = _open(session, actor, use, policy.export_records)
-        conditions = _conditions(access, params, use)
+        conditions, digests = _conditions(access, params, use)
         out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 — the route closes it
         try:
-            _write_export(session, access, conditions, fmt, out, use)
+            _write_export(session, access, conditions, digests, fmt, out, use)
         except BaseException:
             out.close()
             raise
@@ -215,16 +254,18 @@ def export_records(session: Session, actor: Actor, code: str, fmt: str,
     return result
 
 
-def _write_export(session: Session, access: _Access, conditions: list[filters.Condition], fmt: str,
-                  out: IO[bytes], use: Use) -> None:
+def _write_export(session: Session, access: _Access, conditions: list[filters.Condition],
+                  digests: dict[str, frozenset[str]], fmt: str, out: IO[bytes], use: Use) -> None:
     key_column = "key" if access.key_in_clear else "key_hash"
     masked = [i in access.grant.masking for i in access.items]
     writer = writer_for(fmt, out, [key_column, *access.items],
                         ["C", *(access.types[i] for i in access.items)], [False, *masked])
     if access.view:
         where = filters.where(access.view.table, access.scope + conditions)
-        for row in aggregation.iter_current(session, access.view, access.items, where):
+        for row in aggregation.iter_current(session, access.view, access.items, where, order=access.order):
             values = access.values(row)
+            if not _matches(values, digests):
+                continue
             use.rows += 1
             use.personal_rows += access.personal(values)
             writer.write([*access.key_field(row["record_key"]).values(), *(values[i] for i in access.items)])
@@ -274,6 +315,7 @@ def _open(session: Session, actor: Actor, use: Use, rule: Any) -> _Access:
     return _Access(grant=grant, view=view, items=items, types=types,
                    scope=filters.parse_scope(grant.row_scope or [], columns), masker=Masker(
                        {i: r for i, r in masking.items() if i in types}, key), hash_key=key,
+                   probe_key=_probe_key(settings.resolved_secret_key),
                    clear_personal=frozenset(meta.personal & granted_clear),
                    key_in_clear=bool(meta.key_items) and set(meta.key_items) <= granted_clear)
 
@@ -355,42 +397,145 @@ def _hash_key(secret: str, consumer_department_id: int) -> bytes:
     return hash_key(secret, consumer_department_id)
 
 
-def _conditions(access: _Access, params: list[tuple[str, str]], use: Use) -> list[filters.Condition]:
-    """The caller's filters. A masked item may only be matched whole (``eq`` / ``in``), and only under a rule
-    meant for verification: a prefix or range on it, or any filter on an emptied or year-only item, would let
-    a caller read the hidden part back by bisection."""
+@lru_cache(maxsize=8)
+def _probe_key(secret: str) -> bytes:
+    return probe_key(secret)
+
+
+def _conditions(access: _Access, params: list[tuple[str, str]],
+                use: Use) -> tuple[list[filters.Condition], dict[str, frozenset[str]]]:
+    """The caller's filters: conditions on clear items for the database, and for each item masked by the
+    keyed hash the digests to match after masking. Any other filter on a masked item is refused: whatever
+    its operator it would tell the caller whether the hidden value is among those it names. The audit entry
+    keeps a probe digest of every value named on a masked item (refused or not), never the value."""
     wanted = [(k, v) for k, v in params if k not in RESERVED_PARAMS]
-    use.conditions = [{"item": k[:64], "op": v.partition(":")[0][:10]} for k, v in wanted][:20]
-    conditions = filters.parse_query(wanted, access.types)
-    masking = access.grant.masking or {}
-    for cond in conditions:
-        rule = masking.get(cond.item)
-        if rule is None or (rule in VERIFIABLE_RULES and cond.op in ("eq", "in")):
+    masking = access.masking()
+    use.conditions = [_described(access, k, v, masking) for k, v in wanted][:filters.MAX_CONDITIONS]
+    clear: list[tuple[str, str]] = []
+    digests: dict[str, frozenset[str]] = {}
+    for item, text in wanted:
+        rule = masking.get(item)
+        if rule is None:
+            clear.append((item, text))
             continue
-        verifiable = rule in VERIFIABLE_RULES
+        op, _, raw = text.partition(":")
+        if rule not in DIGEST_FILTER_RULES:
+            raise DomainError("share_filter_not_allowed",
+                              f"信息项“{item}”已脱敏（{RULES.get(rule, rule)}），不能作为查询条件；"
+                              "需核验某人时，请以完整的记录标识调用单条查询接口",
+                              f"Item {item!r} is masked ({rule}); it cannot be filtered", extra={"item": item})
+        matched = _digests(item, op, raw)
+        digests[item] = digests[item] & matched if item in digests else matched
+    return filters.parse_query(clear, access.types), digests
+
+
+def _described(access: _Access, item: str, text: str, masking: dict[str, str]) -> dict[str, Any]:
+    """What the audit entry says of one filter: item and operator, and on a masked item the probe digest of
+    each value it names."""
+    op, _, raw = text.partition(":")
+    described: dict[str, Any] = {"item": item[:64], "op": op[:10]}
+    if item in masking:
+        values = raw.split(",")[:filters.MAX_IN_VALUES] if op in ("in", "range") else [raw]
+        described["probes"] = [probe_digest(access.probe_key, v[:filters.MAX_VALUE_LENGTH]) for v in values]
+    return described
+
+
+def _digests(item: str, op: str, raw: str) -> frozenset[str]:
+    """The digests of a filter on a hashed item: ``eq:<digest>`` or ``in:<digest>,…`` (at most 50)."""
+    if op not in ("eq", "in"):
         raise DomainError("share_filter_not_allowed",
-                          f"信息项“{cond.item}”已脱敏（{RULES.get(rule, rule)}），"
-                          + ("只能按完整值（eq、in）核验" if verifiable else "不能作为筛选条件"),
-                          f"Item {cond.item!r} is masked ({rule}); "
-                          + ("only eq / in on whole values" if verifiable else "it cannot be filtered"),
-                          extra={"item": cond.item})
-    return conditions
+                          f"信息项“{item}”已散列脱敏，只能按接口返回的散列值进行 eq、in 匹配",
+                          f"Item {item!r} is hashed; only eq / in on the digests returned", extra={"item": item})
+    values = raw.split(",") if op == "in" else [raw]
+    if len(values) > filters.MAX_IN_VALUES:
+        raise Invalid([FieldError(item, "validation_failed",
+                                                  f"in 条件最多{filters.MAX_IN_VALUES}个值")])
+    found = frozenset(v.strip().lower() for v in values)
+    if any(len(v) != _DIGEST_LENGTH or v.strip("0123456789abcdef") for v in found):
+        raise Invalid([FieldError(item, "validation_failed",
+                                                  "该信息项已散列脱敏，条件值应为接口返回的64位十六进制散列值")])
+    return found
+
+
+def _matches(values: dict[str, Any], digests: dict[str, frozenset[str]]) -> bool:
+    return all(values.get(item) in wanted for item, wanted in digests.items())
+
+
+def _page(session: Session, access: _Access, where: list[Any], digests: dict[str, frozenset[str]],
+          after: str | int | None, limit: int) -> tuple[list[tuple[RowMapping, dict[str, Any]]], str | int | None]:
+    """Up to ``limit`` records after ``after`` with their masked values, and where the next page starts
+    (None on the last page). Without digest filters one read of ``limit + 1`` rows; with them, rows are read
+    in chunks and matched after masking, examining at most ``MAX_SCAN`` rows (then the page may be short and
+    the next one starts after the last row examined)."""
+    assert access.view is not None
+    if not digests:
+        rows = aggregation.read_current_page(session, access.view, access.items, where, after, limit + 1,
+                                             access.order)
+        page = [(row, access.values(row)) for row in rows[:limit]]
+        return page, (access.position(rows[limit - 1]) if len(rows) > limit else None)
+    found: list[tuple[RowMapping, dict[str, Any]]] = []
+    scanned = 0
+    chunk = min(aggregation.EXPORT_CHUNK, MAX_SCAN)
+    while True:
+        rows = aggregation.read_current_page(session, access.view, access.items, where, after, chunk,
+                                             access.order)
+        for row in rows:
+            scanned += 1
+            values = access.values(row)
+            if _matches(values, digests):
+                if len(found) == limit:
+                    return found, access.position(found[-1][0])
+                found.append((row, values))
+            after = access.position(row)
+        if len(rows) < chunk:
+            return found, None
+        if scanned >= MAX_SCAN:
+            return found, after
+
+
+def _check_verification_budget(session: Session, grant: Any) -> None:
+    """Refuse a lookup by a masked key once the grant's lookups have missed the day's budget (429 until
+    midnight): a consumer that holds the value it verifies rarely misses; one that guesses misses a lot."""
+    budget = settings_of(session).share_verify_misses_per_day
+    now = utcnow()
+    local = now.astimezone(limits.LOCAL)
+    midnight = dt.datetime.combine(local.date(), dt.time(), limits.LOCAL)
+    misses = session.scalar(select(func.count()).select_from(Usage).where(
+        Usage.grant_id == grant.id, Usage.at >= midnight, Usage.endpoint == "record",
+        Usage.reason == "not_found")) or 0
+    if misses >= budget:
+        raise RateLimited("share_verify_misses_exceeded", seconds_to_midnight(now),
+                          f"今日按脱敏标识核验未命中已达{budget}次，疑似枚举，今日不再受理核验",
+                          f"{budget} verification misses today; lookups are refused until midnight")
+
+
+def _query_binding(params: list[tuple[str, str]]) -> str:
+    """A digest of a query's filters (in any order), to which its paging cursors are bound."""
+    wanted = sorted((k, v) for k, v in params if k not in RESERVED_PARAMS)
+    return sm3_hex("\n".join(f"{k}={v}" for k, v in wanted).encode("utf-8", "surrogatepass"))[:32]
 
 
 # --- cursors: the last key, encrypted and bound to the grant -------------------------------------------
 
 
-def _make_cursor(session: Session, grant: Any, key: str) -> str:
-    sealed = encrypt_field(settings_of(session).resolved_secret_key, key, f"share_cursor:{grant.id}")
+def _make_cursor(session: Session, grant: Any, position: str | int, bound: str, order: str) -> str:
+    plain = f"{order[0]}:{position}"
+    sealed = encrypt_field(settings_of(session).resolved_secret_key, plain, f"share_cursor:{grant.id}:{bound}")
     return base64.urlsafe_b64encode(sealed.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def _read_cursor(session: Session, grant: Any, cursor: str) -> str:
+def _read_cursor(session: Session, grant: Any, cursor: str, bound: str, order: str) -> str | int:
+    """The position a cursor carries; refused (``share_cursor_invalid``) when forged, altered, minted for
+    another grant or another query, or for the other order."""
     try:
         if len(cursor) > 2048:
             raise ValueError("cursor too long")
         sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        return decrypt_field(settings_of(session).resolved_secret_key, sealed, f"share_cursor:{grant.id}")
+        plain = decrypt_field(settings_of(session).resolved_secret_key, sealed, f"share_cursor:{grant.id}:{bound}")
+        kind, sep, position = plain.partition(":")
+        if not sep or kind != order[0]:
+            raise ValueError("cursor of another order")
+        return int(position) if order == "row" else position
     except (ValueError, InvalidTag) as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
         raise DomainError("share_cursor_invalid", errors=[]) from exc
 

@@ -17,6 +17,9 @@ rule                       fires on day D when
                            valid (``share_grant_expired``), suspended or revoked, or of a withdrawn entry
 ``beyond_grant``           calls refused on D because they asked for items outside the grant
                            (``share_item_not_granted``)
+``enumeration``            calls refused on D for probing masked values: lookups by a masked key past the
+                           day's budget of misses (``share_verify_misses_exceeded``), or filters on a masked
+                           item (``share_filter_not_allowed``) — a hidden value being guessed (Art. 26 (5))
 ``bulk_personal_export``   successful exports on D carried more than ``PERSONAL_EXPORT_ROWS`` rows with an
                            unmasked personal item, and so did exports on at least ``PERSONAL_EXPORT_DAYS``
                            of the ``PERSONAL_EXPORT_WINDOW`` days ending with D (Art. 26 (5))
@@ -74,7 +77,11 @@ MISUSE_RULES: dict[str, tuple[str, str]] = {
     "outside_period": ("授权期限外或授权暂停、撤销后仍调用", _ART26_4),
     "beyond_grant": ("请求授权范围以外的信息项", _ART26_4),
     "bulk_personal_export": ("持续批量导出未脱敏的个人信息", _ART26_5),
+    "enumeration": ("疑似枚举推断脱敏数据：核验未命中超过限额，或以脱敏信息项为查询条件", _ART26_5),
 }
+#: refusal reason -> the rule it evidences
+_REFUSAL_RULES = {**dict.fromkeys(OUT_OF_FORCE, "outside_period"), "share_item_not_granted": "beyond_grant",
+                  "share_verify_misses_exceeded": "enumeration", "share_filter_not_allowed": "enumeration"}
 
 
 class MisuseFilter(Strict):
@@ -127,15 +134,16 @@ def _volume(session: Session, day: Any, days: list[dt.date]) -> list[Candidate]:
 
 
 def _refusals(session: Session, day: Any, days: list[dt.date]) -> list[Candidate]:
-    """Calls refused because the grant was not in force, or for items beyond it, per grant and day."""
+    """Calls refused because the grant was not in force, for items beyond it, or for probing masked values,
+    per grant, rule and day."""
     start, end = _day_range(min(days), max(days))
     refused: dict[tuple[int, str, str], dict[str, int]] = defaultdict(dict)
     for grant_id, d, reason, n in session.execute(
             select(Usage.grant_id, day, Usage.reason, func.count())
             .where(Usage.at >= start, Usage.at < end, Usage.result == "denied", Usage.grant_id.is_not(None),
-                   Usage.reason.in_((*OUT_OF_FORCE, "share_item_not_granted")))
+                   Usage.reason.in_(list(_REFUSAL_RULES)))
             .group_by(Usage.grant_id, day, Usage.reason)):
-        rule = "beyond_grant" if reason == "share_item_not_granted" else "outside_period"
+        rule = _REFUSAL_RULES[reason]
         refused[(grant_id, _key(d), rule)][reason] = n
     return [(grant_id, rule, dt.date.fromisoformat(d_key),
              {"denied_calls": sum(by_reason.values()), "by_reason": by_reason})
