@@ -22,7 +22,8 @@ def write_entries(db, n: int, actor: Actor | None = None) -> None:
 
 
 def raw(db, sql: str, **params) -> None:
-    """Run SQL as someone with direct database access would: append-only triggers switched off first."""
+    """Run SQL as someone with direct database access would: append-only triggers switched off first (on
+    PostgreSQL for this transaction only, since the schema outlives the test)."""
     with db.engine.begin() as conn:
         if db.backend == "sqlite":
             conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_no_update")
@@ -30,6 +31,8 @@ def raw(db, sql: str, **params) -> None:
         else:
             conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
         conn.execute(text(sql), params)
+        if db.backend != "sqlite":
+            conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
 
 
 def verify(db) -> audit.VerifyResult:
