@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 from govdata.app import create_app
 from govdata.cli import app
 from govdata.config import get_settings
+from govdata.core.db import make_engine, make_session_factory
 from govdata.org.demo_data import ACCOUNTS, DEPARTMENTS, DEPARTMENTS_BY_KEY
+from tests.conftest import Database
+from tests.core.test_checkpoints import forge
 
 runner = CliRunner()
 
@@ -156,6 +159,7 @@ def test_token_create_for_unknown_user_fails(demo_home):
 
 
 def test_audit_verify_finds_and_names_a_tampered_entry(demo_home):
+    assert run("audit", "checkpoint").exit_code == 0
     intact = run("audit", "verify")
     assert intact.exit_code == 0, intact.output
     assert "intact" in intact.output
@@ -169,3 +173,45 @@ def test_audit_verify_finds_and_names_a_tampered_entry(demo_home):
     assert broken.exit_code == 1
     assert re.search(r"BROKEN at entry 37\b", broken.output), broken.output
     assert "altered" in broken.output and "36 entries verified" in broken.output
+
+
+def sqlite_database(home: Path) -> Database:
+    url = f"sqlite:///{home / 'govdata.db'}"
+    engine = make_engine(url)
+    return Database("sqlite", url, engine, make_session_factory(engine))
+
+
+def test_audit_verify_finds_a_chain_rewritten_since_a_checkpoint(demo_home):
+    """Triggers dropped, an entry rewritten, every later hash and the head recomputed: the chain links up, but
+    the checkpoint outside the database does not match."""
+    written = run("audit", "checkpoint")
+    assert written.exit_code == 0, written.output
+    assert "checkpoint at entry" in written.output and (demo_home / "audit_checkpoints.jsonl").exists()
+    db = sqlite_database(demo_home)
+    forge(db, 37, actor_name="someone-else")
+    db.engine.dispose()
+    forged = run("audit", "verify")
+    assert forged.exit_code == 1, forged.output
+    assert "NOT CONFIRMED" in forged.output and "rewritten" in forged.output
+    refused = run("audit", "checkpoint")
+    assert refused.exit_code == 1 and "not written" in refused.output
+
+
+def test_audit_verify_fails_when_nothing_anchors_the_chain(demo_home, tmp_path):
+    unanchored = run("audit", "verify")
+    assert unanchored.exit_code == 1 and "no checkpoint" in unanchored.output
+    assert run("audit", "checkpoint").exit_code == 0
+    (demo_home / "audit_checkpoint_key.pub").rename(tmp_path / "key.pub")
+    missing_key = run("audit", "verify")
+    assert missing_key.exit_code == 1 and "public key" in missing_key.output
+    offline = run("audit", "verify", "--public-key", str(tmp_path / "key.pub"),
+                  "--checkpoints", str(demo_home / "audit_checkpoints.jsonl"))
+    assert offline.exit_code == 0, offline.output
+    assert "anchored by 1 signed checkpoint(s)" in offline.output
+
+
+def test_jobs_list_shows_the_checkpoint_interval(home, monkeypatch):
+    monkeypatch.setenv("GOVDATA_AUDIT_CHECKPOINT_MINUTES", "7")
+    get_settings.cache_clear()
+    listed = run("jobs", "list")
+    assert listed.exit_code == 0 and "audit_checkpoint  every 7 min" in listed.output

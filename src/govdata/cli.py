@@ -191,18 +191,51 @@ def token_create(username: str, name: str = typer.Option("cli", help="What the t
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain; exit 1 and name the first bad entry when anything was altered."""
-    from govdata.core import audit
+def audit_verify(
+        checkpoints_path: Path = typer.Option(None, "--checkpoints", dir_okay=False,
+                                              help="Checkpoint file (default $GOVDATA_AUDIT_CHECKPOINT_PATH)"),
+        public_key: Path = typer.Option(None, "--public-key", dir_okay=False,
+                                        help="Public key (default $GOVDATA_AUDIT_CHECKPOINT_PUBLIC_KEY_FILE)")) -> None:
+    """Check the audit chain, then the chain against every signed checkpoint; exit 1 and say what is wrong
+    when anything was altered, removed or rewritten, or nothing anchors the chain."""
+    from govdata.core import audit, checkpoints
 
+    settings = get_settings()
     with _sessions()() as session:
         result = audit.verify(session)
-    if result.ok:
-        console.print(f"audit chain intact: {result.checked} entries")
+        anchor = checkpoints.verify(session, settings, path=checkpoints_path, public_key_file=public_key) \
+            if result.ok else None
+    if not result.ok:
+        console.print(f"[red]audit chain BROKEN at entry {result.bad_seq}: {result.reason}[/red] "
+                      f"({result.checked} entries verified before it)")
+        sys.exit(1)
+    assert anchor is not None
+    if not anchor.ok:
+        where = f" at entry {anchor.bad_seq}" if anchor.bad_seq is not None else ""
+        console.print(f"[red]audit chain NOT CONFIRMED by its checkpoints{where}: {anchor.reason}[/red] "
+                      f"({result.checked} entries link up)")
+        sys.exit(1)
+    console.print(f"audit chain intact: {result.checked} entries")
+    if anchor.last is not None:
+        console.print(f"anchored by {anchor.checkpoints} signed checkpoint(s), the last at entry {anchor.last.seq} "
+                      f"({anchor.last.time}); {anchor.unanchored} entries since")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the audit head (sequence, hash, time) into the checkpoint file outside the database, as the
+    periodic job does; exit 1 when the chain since the last checkpoint is broken."""
+    from govdata.core import checkpoints
+
+    settings = get_settings()
+    try:
+        with _sessions()() as session:
+            checkpoint = checkpoints.write(session, settings)
+    except checkpoints.CheckpointError as exc:
+        _fail(str(exc))
         return
-    console.print(f"[red]audit chain BROKEN at entry {result.bad_seq}: {result.reason}[/red] "
-                  f"({result.checked} entries verified before it)")
-    sys.exit(1)
+    console.print(f"checkpoint at entry {checkpoint.seq} ({checkpoint.hash[:12]}…, key {checkpoint.key_id}) "
+                  f"written to {settings.resolved_audit_checkpoint_path}")
 
 
 @app.command("load")
@@ -283,7 +316,7 @@ def jobs_list() -> None:
     from govdata.core import jobs
 
     for entry in jobs.load_jobs().values():
-        console.print(f"{entry.name}  every {entry.every_minutes} min  {entry.description}")
+        console.print(f"{entry.name}  every {entry.minutes(get_settings())} min  {entry.description}")
 
 
 @jobs_app.command("run")

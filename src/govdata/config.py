@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     share_review_days_on_platform: int = Field(
         default=5, ge=1, le=60,
         description="The same when the requested data is already aggregated on the platform.")
+    audit_checkpoint_path: Path | None = Field(
+        default=None, description="Append-only file of signed audit checkpoints; $GOVDATA_HOME/audit_checkpoints.jsonl.")
+    audit_checkpoint_key_file: Path | None = Field(
+        default=None, description="Ed25519 private key that signs checkpoints (PEM, mode 0600); generated at the "
+                                  "first checkpoint into $GOVDATA_HOME/audit_checkpoint_key.")
+    audit_checkpoint_public_key_file: Path | None = Field(
+        default=None, description="Public key that verifies checkpoints; the key file's path plus `.pub`.")
+    audit_checkpoint_command: str | None = Field(
+        default=None, description="Command given each checkpoint line on standard input, to keep a copy elsewhere.")
+    audit_checkpoint_minutes: int = Field(default=10, ge=1, le=1440,
+                                          description="Minutes between the periodic job's audit checkpoints.")
 
     @property
     def resolved_database_url(self) -> str:
@@ -62,6 +73,19 @@ class Settings(BaseSettings):
     def resolved_data_database_url(self) -> str:
         """Where dataset tables live: ``data_database_url``, else the control-plane database."""
         return self.data_database_url or self.resolved_database_url
+
+    @property
+    def resolved_audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_path or self.home / "audit_checkpoints.jsonl"
+
+    @property
+    def resolved_audit_checkpoint_key_file(self) -> Path:
+        return self.audit_checkpoint_key_file or self.home / "audit_checkpoint_key"
+
+    @property
+    def resolved_audit_checkpoint_public_key_file(self) -> Path:
+        key = self.resolved_audit_checkpoint_key_file
+        return self.audit_checkpoint_public_key_file or key.with_name(key.name + ".pub")
 
     @property
     def resolved_secret_key(self) -> str:

@@ -244,3 +244,41 @@ def verify(session: Session) -> VerifyResult:
                             f"head records {head.seq} entries ending {head.hash[:12]}…, chain has {checked} "
                             "(entries removed from the end or head altered)")
     return VerifyResult(True, checked)
+
+
+def verify_range(session: Session, after: tuple[int, str], upto: tuple[int, str], batch: int = 2000) -> VerifyResult:
+    """Check that the chain links entry ``after`` (sequence, hash; ``(0, GENESIS)`` for the start) to entry
+    ``upto`` through every entry between, each unaltered. Entries beyond ``upto`` are not read, so writers
+    may go on meanwhile. A checkpoint extends the previous one only over a chain that passes this."""
+    start, prev = after
+    end, end_hash = upto
+    if end < start:
+        return VerifyResult(False, 0, end + 1, f"chain ends at entry {end}, before entry {start} (entries removed)")
+    if start > 0:
+        stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == start))
+        if stored != prev:
+            return VerifyResult(False, 0, start, f"entry {start} is missing or no longer has the hash "
+                                                 f"{prev[:12]}… (chain rewritten)")
+    expected, checked = start + 1, 0
+    while expected <= end:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.seq >= expected, AuditEntry.seq <= end)
+                               .order_by(AuditEntry.seq).limit(batch)).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.seq != expected:
+                return VerifyResult(False, checked, expected, f"entry {expected} is missing (removed)")
+            if entry.prev_hash != prev:
+                return VerifyResult(False, checked, entry.seq, f"entry {entry.seq}: previous-hash link broken")
+            if entry_hash(prev, {k: getattr(entry, k) for k in HASHED_FIELDS}) != entry.hash:
+                return VerifyResult(False, checked, entry.seq,
+                                    f"entry {entry.seq}: content does not match its hash (entry altered)")
+            prev = entry.hash
+            expected += 1
+            checked += 1
+        session.expunge_all()
+    if expected <= end:
+        return VerifyResult(False, checked, expected, f"entry {expected} is missing (removed)")
+    if prev != end_hash:
+        return VerifyResult(False, checked, end, f"entry {end} does not have the head's hash (head altered)")
+    return VerifyResult(True, checked)

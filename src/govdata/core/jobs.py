@@ -31,16 +31,23 @@ class Job:
     fn: JobFn
     every_minutes: int
     description: str
+    every_setting: str | None = None  # a setting that overrides every_minutes
+
+    def minutes(self, settings: Any) -> int:
+        """The interval: the setting named ``every_setting`` when there is one, else ``every_minutes``."""
+        return getattr(settings, self.every_setting) if self.every_setting else self.every_minutes
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, every_minutes: int, description: str) -> Callable[[JobFn], JobFn]:
-    """Register ``fn`` as the periodic job ``name``, run every ``every_minutes`` minutes."""
+def job(name: str, every_minutes: int, description: str,
+        every_setting: str | None = None) -> Callable[[JobFn], JobFn]:
+    """Register ``fn`` as the periodic job ``name``, run every ``every_minutes`` minutes (or as often as the
+    setting ``every_setting`` says)."""
 
     def register(fn: JobFn) -> JobFn:
-        JOBS[name] = Job(name, fn, every_minutes, description)
+        JOBS[name] = Job(name, fn, every_minutes, description, every_setting)
         return fn
 
     return register
@@ -53,6 +60,7 @@ def job_actor() -> Actor:
 def load_jobs() -> dict[str, Job]:
     """Import the modules that declare jobs, and return the registry."""
     import govdata.aggregation.service  # noqa: F401  (jobs are declared beside their services)
+    import govdata.core.checkpoints  # noqa: F401
     import govdata.sharing.service  # noqa: F401
 
     return JOBS
@@ -78,9 +86,13 @@ def start(sessions: sessionmaker[Session]) -> Any:
     ``.shutdown()`` to stop). An error in one run is logged and the next run happens as planned."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from govdata.core.db import settings_of
+
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    with sessions() as session:
+        settings = settings_of(session)
     for entry in load_jobs().values():
-        scheduler.add_job(_safe_run, "interval", minutes=entry.every_minutes, args=[sessions, entry.name],
+        scheduler.add_job(_safe_run, "interval", minutes=entry.minutes(settings), args=[sessions, entry.name],
                           id=entry.name, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
