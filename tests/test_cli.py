@@ -17,7 +17,7 @@ from govdata.config import get_settings
 from govdata.core.db import make_engine, make_session_factory
 from govdata.org.demo_data import ACCOUNTS, DEPARTMENTS, DEPARTMENTS_BY_KEY
 from tests.conftest import Database
-from tests.core.test_checkpoints import forge
+from tests.core.tamper import forge
 
 runner = CliRunner()
 

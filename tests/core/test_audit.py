@@ -11,28 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from govdata.core import audit
 from govdata.core.actor import Actor, platform_actor
 from govdata.core.audit import AuditEntry
-
-
-def write_entries(db, n: int, actor: Actor | None = None) -> None:
-    actor = actor or platform_actor("tester")
-    with db.session() as session:
-        for i in range(n):
-            audit.record(session, actor, "test.write", object_type="thing", object_id=i, detail={"i": i, "名": "值"})
-        session.commit()
-
-
-def raw(db, sql: str, **params) -> None:
-    """Run SQL as someone with direct database access would: append-only triggers switched off first (on
-    PostgreSQL for this transaction only, since the schema outlives the test)."""
-    with db.engine.begin() as conn:
-        if db.backend == "sqlite":
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_no_update")
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_no_delete")
-        else:
-            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
-        conn.execute(text(sql), params)
-        if db.backend != "sqlite":
-            conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+from tests.core.tamper import raw, write_entries
 
 
 def verify(db) -> audit.VerifyResult:

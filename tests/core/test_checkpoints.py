@@ -11,14 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from govdata.config import Settings
 from govdata.core import audit, checkpoints, jobs
-from govdata.core.audit import AuditEntry
 from govdata.core.db import make_session_factory
 from tests.conftest import TEST_SECRET
-from tests.core.test_audit import raw, verify, write_entries
+from tests.core.tamper import forge, raw, truncate, write_entries
 
 
 @pytest.fixture
@@ -31,37 +29,14 @@ def checkpoint(db, settings: Settings) -> checkpoints.Checkpoint:
         return checkpoints.write(session, settings)
 
 
+def verify(db) -> audit.VerifyResult:
+    with db.session() as session:
+        return audit.verify(session)
+
+
 def anchored(db, settings: Settings, **kwargs) -> checkpoints.AnchorResult:
     with db.session() as session:
         return checkpoints.verify(session, settings, **kwargs)
-
-
-def forge(db, seq: int, **changes) -> None:
-    """Rewrite entry ``seq`` as an attacker with database access would, and recompute the hash of every later
-    entry and the head, so that the chain walk finds nothing."""
-    with db.session() as session:
-        entries = session.scalars(select(AuditEntry).where(AuditEntry.seq >= seq).order_by(AuditEntry.seq)).all()
-        prev = entries[0].prev_hash
-        links = []
-        for entry in entries:
-            fields = {k: getattr(entry, k) for k in audit.HASHED_FIELDS}
-            if entry.seq == seq:
-                fields.update(changes)
-            digest = audit.entry_hash(prev, fields)
-            links.append({"s": entry.seq, "p": prev, "h": digest})
-            prev = digest
-    assignments = ", ".join(f"{k} = :{k}" for k in changes)
-    raw(db, f"UPDATE audit_entries SET {assignments} WHERE seq = :seq", seq=seq, **changes)
-    for link in links:
-        raw(db, "UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE seq = :s", **link)
-    raw(db, "UPDATE audit_head SET hash = :h WHERE id = 1", h=prev)
-
-
-def truncate(db, after: int) -> None:
-    """Delete the entries after ``after`` and move the head back to it: a consistent, shorter chain."""
-    raw(db, "DELETE FROM audit_entries WHERE seq > :s", s=after)
-    raw(db, "UPDATE audit_head SET seq = :s, hash = (SELECT hash FROM audit_entries WHERE seq = :s) WHERE id = 1",
-        s=after)
 
 
 def test_a_forged_consistent_chain_passes_the_walk_but_not_the_checkpoint(db, settings):
