@@ -14,6 +14,7 @@ from govdata.config import Settings, get_settings
 from govdata.core import jobs
 from govdata.core.db import make_engine, make_session_factory
 from govdata.web import errors
+from govdata.web.anonymous_calls import AnonymousCalls
 from govdata.web.edge import authenticate_api
 from govdata.web.middleware import BodyLimit, RequestContext
 
@@ -52,6 +53,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        app.state.anonymous_calls.flush(app.state.sessions)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)],
                   lifespan=_lifespan)
     app.state.settings = settings
+    app.state.anonymous_calls = AnonymousCalls()
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                                    max_overflow=settings.db_max_overflow)
     app.state.sessions = make_session_factory(app.state.engine, settings)

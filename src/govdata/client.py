@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -76,8 +77,9 @@ class Client(httpx.Client):
     :param app_key: the AppKey issued to your registered business system.
     :param app_secret: the matching secret; keep it out of source control and logs.
     :param end_user: optional identifier of the end user the system acts for, sent as
-        ``X-End-User`` on every request (ASCII only; override per request with
-        ``headers={"X-End-User": ...}``). This header is not covered by the signature.
+        ``X-End-User`` on every request, percent-encoded as UTF-8 (so ``"张三"`` goes as
+        ``%E5%BC%A0%E4%B8%89``; at most 64 characters). Override per request with
+        ``headers={"X-End-User": quote(...)}``. This header is not covered by the signature.
     :param kwargs: passed to ``httpx.Client`` (``timeout``, ``verify``, ``headers``, ...), except
         ``auth``, which this class sets.
 
@@ -101,6 +103,6 @@ class Client(httpx.Client):
             raise TypeError("Client sets auth itself; use httpx.Client(auth=SM3Auth(...)) instead")
         super().__init__(base_url=base_url, auth=SM3Auth(app_key, app_secret), **kwargs)
         if end_user is not None:
-            if not end_user.isascii():
-                raise ValueError("end_user must be ASCII (use an account id, not a display name)")
-            self.headers[HEADER_END_USER] = end_user
+            if not 0 < len(end_user) <= 64:
+                raise ValueError("end_user must be 1 to 64 characters")
+            self.headers[HEADER_END_USER] = quote(end_user, safe="")

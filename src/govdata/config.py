@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         default=None, description="Command given each checkpoint line on standard input, to keep a copy elsewhere.")
     audit_checkpoint_minutes: int = Field(default=10, ge=1, le=1440,
                                           description="Minutes between the periodic job's audit checkpoints.")
+    share_verify_misses_per_day: int = Field(
+        default=10, ge=1, le=10_000,
+        description="Lookups by a masked key (核验) that may miss per grant and day; past it, lookups are refused "
+                    "with 429 until midnight and the run of misses is recorded as an enumeration finding.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -469,9 +469,15 @@ def test_client_end_user_header():
     assert all(_verify_request(r) for r in cap.requests)
 
 
-def test_client_rejects_non_ascii_end_user_and_auth_kwarg():
-    with pytest.raises(ValueError):
-        Client("https://govdata.test", EX_APP_KEY, EX_SECRET, end_user="张三")
+def test_client_percent_encodes_a_utf8_end_user_and_refuses_auth_kwarg():
+    cap = _Capture()
+    with Client("https://govdata.test", EX_APP_KEY, EX_SECRET, end_user="张三", transport=httpx.MockTransport(cap)) \
+            as gd:
+        gd.get("/api/v1/datasets")
+    assert cap.requests[0].headers[HEADER_END_USER] == "%E5%BC%A0%E4%B8%89"
+    for bad in ("", "长" * 65):
+        with pytest.raises(ValueError):
+            Client("https://govdata.test", EX_APP_KEY, EX_SECRET, end_user=bad)
     with pytest.raises(TypeError):
         Client("https://govdata.test", EX_APP_KEY, EX_SECRET, auth=("u", "p"))
 

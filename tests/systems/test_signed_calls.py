@@ -31,7 +31,7 @@ def test_approved_system_calls_with_its_signature(client):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["kind"] == "system" and body["system_id"] == creds["id"]
-    assert "li.si" in body["name"]
+    assert body["end_user"] == "li.si" and "li.si" not in body["name"]  # a field of its own
 
 
 def test_signed_post_covers_the_body(client):

@@ -46,7 +46,7 @@ def whoami(request: Request) -> dict[str, object]:
     """Who the caller is: person or system, and their department."""
     return call(request, lambda s, actor: {
         "kind": actor.kind, "name": actor.name, "user_id": actor.user_id, "system_id": actor.system_id,
-        "department_id": actor.department_id, "roles": sorted(actor.roles)})
+        "department_id": actor.department_id, "roles": sorted(actor.roles), "end_user": actor.end_user})
 
 
 @router.get("/regions", response_model=list[RegionRead])

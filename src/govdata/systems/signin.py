@@ -1,20 +1,24 @@
 """Authentication of signed system calls (AppKey + HMAC-SM3, docs/api-signing.md).
 
-Checks, in order: the four headers are present (signature_missing); the key is known (app_key_unknown);
+Checks, in order: the four headers are present (signature_missing; any one of them makes a call a signed
+one); path and query are percent-encoded ASCII (request_not_percent_encoded); the key is known (app_key_unknown);
 the timestamp is well-formed and within five minutes (timestamp_invalid / timestamp_skewed); the nonce is
 well-formed (nonce_invalid); the signature matches the current secret or one still in its rotation grace
 period (signature_invalid); the nonce was not used before in the window (nonce_reused); the key is not
 revoked (app_key_revoked); the registration is approved (system_not_approved, 403); the security
-assessment has not expired (system_assessment_expired, 403). Every refusal is audited.
+assessment has not expired (system_assessment_expired, 403); ``X-End-User``, when sent, is percent-encoded
+UTF-8 of at most 64 characters (end_user_invalid, 422). Every refusal is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,7 +37,9 @@ from govdata.systems.service import today
 
 def system_actor(system: BusinessSystem, client_addr: str | None, request_id: str | None,
                  end_user: str | None = None) -> Actor:
-    name = f"{system.name}[{system.app_key}]" + (f"/{end_user}" if end_user else "")
+    """The actor of a signed call. The end user the system names stays a field of its own (``end_user``,
+    kept so in the audit entries and the usage ledger), never part of the actor's name."""
+    name = f"{system.name}[{system.app_key}]"
     return Actor(kind="system", name=name[:200], system_id=system.id, department_id=system.department_id,
                  roles=frozenset({"system"}), method="api", client_addr=client_addr, request_id=request_id,
                  end_user=end_user)
@@ -135,6 +141,8 @@ def _signed_system(session: Session, headers: Mapping[str, str], method: str, ra
     signature = headers.get(signing.HEADER_SIGNATURE.lower())
     if not (app_key and timestamp and nonce and signature):
         raise refuse("signature_missing")
+    if not (raw_path.isascii() and query.isascii()):
+        raise refuse("request_not_percent_encoded")
     # The system's standing and its live secrets in one query (only the columns the checks read).
     rows = session.execute(_STANDING_AND_SECRETS, {"app_key": app_key}).all()
     if not rows:
@@ -169,9 +177,25 @@ def _check_standing(system: BusinessSystem, refuse: Callable[..., DomainError]) 
         raise refuse("system_assessment_expired", system)
 
 
-def _end_user(headers: Mapping[str, str]) -> str | None:
-    end_user = headers.get(signing.HEADER_END_USER.lower())
-    return end_user[:64] if end_user else None
+MAX_END_USER = 64
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _end_user(headers: Mapping[str, str], refuse: Callable[..., DomainError], system: Any) -> str | None:
+    """``X-End-User`` as the person it names: percent-encoded UTF-8 (RFC 3986), at most 64 characters once
+    decoded, no control characters. Anything else is refused (``end_user_invalid``), never cut short."""
+    raw = headers.get(signing.HEADER_END_USER.lower())
+    if raw is None or raw == "":
+        return None
+    try:
+        if not raw.isascii() or _BAD_ESCAPE.search(raw):
+            raise ValueError("raw non-ASCII or a malformed escape")
+        value = unquote(raw, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise refuse("end_user_invalid", system) from None
+    if not value.strip() or len(value) > MAX_END_USER or any(not c.isprintable() for c in value):
+        raise refuse("end_user_invalid", system)
+    return value
 
 
 def authenticate(session: Session, headers: Mapping[str, str], method: str, raw_path: str, query: str,
@@ -184,7 +208,7 @@ def authenticate(session: Session, headers: Mapping[str, str], method: str, raw_
     if not nonce_store(settings_of(session).redis_url).claim(session, app_key, nonce):
         raise refuse("nonce_reused", system)
     _check_standing(system, refuse)
-    end_user = _end_user(headers)
+    end_user = _end_user(headers, refuse, system)
     actor = system_actor(system, client_addr, request_id, end_user)
     audit.record(session, actor, "auth.signed_call", object_type="business_system", object_id=system.id,
                  detail={"http_method": method, "path": raw_path, "query": query or None, "end_user": end_user})
@@ -202,7 +226,8 @@ def authenticate_deferred(session: Session, headers: Mapping[str, str], method: 
 
     system, app_key, nonce = _signed_system(session, headers, method, raw_path, query, body, refuse)
     _check_standing(system, refuse)
-    return replace(system_actor(system, client_addr, request_id, _end_user(headers)), nonce=(app_key, nonce))
+    end_user = _end_user(headers, refuse, system)
+    return replace(system_actor(system, client_addr, request_id, end_user), nonce=(app_key, nonce))
 
 
 def claim_nonces(session: Session, actors: list[Actor]) -> list[bool]:

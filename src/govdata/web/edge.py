@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govdata.config import Settings
-from govdata.core import audit, group_commit
+from govdata.core import audit, group_commit, signing
 from govdata.core.actor import Actor, anonymous
 from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
 from govdata.org import signin
@@ -41,6 +41,10 @@ ANONYMOUS_API_PREFIXES = ("/api/3/", "/api/action/")
 ANONYMOUS_API_PATHS = frozenset({"/api/v1/catalog/dcat.jsonld"})
 # The data service API (sharing/api/access.py): its calls are authenticated inside the call's unit of work.
 DATA_SERVICE_PREFIX = "/api/v1/share/"
+# Any of these makes a call a signed one: one missing is then ``signature_missing`` (audited), not a call
+# without credentials.
+SIGNING_HEADERS = tuple(h.lower() for h in (signing.HEADER_APP_KEY, signing.HEADER_TIMESTAMP,
+                                            signing.HEADER_NONCE, signing.HEADER_SIGNATURE))
 
 
 def settings_of(request: Request) -> Settings:
@@ -57,6 +61,17 @@ def request_id(request: Request) -> str | None:
 
 def allows_anonymous(path: str) -> bool:
     return path.startswith(ANONYMOUS_API_PREFIXES) or path in ANONYMOUS_API_PATHS
+
+
+def is_signed(request: Request) -> bool:
+    return any(h in request.headers for h in SIGNING_HEADERS)
+
+
+def count_anonymous(request: Request, result: str) -> None:
+    """Count a call without credentials in the per-minute audit entry (``web.anonymous_calls``)."""
+    counter = getattr(request.app.state, "anonymous_calls", None)
+    if counter is not None:
+        counter.count(request.app.state.sessions, client_addr(request), request.url.path, result)
 
 
 def anonymous_actor(request: Request, method: str) -> Actor:
@@ -152,7 +167,7 @@ async def authenticate_api(request: Request) -> None:
     (session touch, nonce claim, audited refusals) and kept on ``request.state.actor`` for the route."""
     if not request.url.path.startswith("/api/"):
         return
-    if "x-app-key" in request.headers:
+    if is_signed(request):
         request.state.raw_body = await request.body()  # the signature covers its SM3 digest
     if request.url.path.startswith(DATA_SERVICE_PREFIX):
         return  # resolved by the route in the call's own transaction (``call`` → ``api_actor``)
@@ -173,7 +188,7 @@ def api_actor(request: Request, session: Session) -> Actor:
     """A signed business system, a personal token (``Bearer gdp_…``, or bare ``gdp_…`` as CKAN clients send
     it), or the browser session (then unsafe methods need the CSRF header)."""
     header = request.headers.get("authorization", "").strip()
-    if "x-app-key" in request.headers:
+    if is_signed(request):
         scope_path = request.scope.get("raw_path") or request.url.path.encode()
         # Reads of shared data leave a record of their own, written with the replay check in one go.
         check = (systems_signin.authenticate_deferred if request.url.path.startswith(DATA_SERVICE_PREFIX)
@@ -189,7 +204,9 @@ def api_actor(request: Request, session: Session) -> Actor:
         maybe = _session_actor(request, session, "api")
         if maybe is None:
             if not allows_anonymous(request.url.path):
+                count_anonymous(request, "denied")
                 raise Unauthenticated()
+            count_anonymous(request, "success")
             maybe = anonymous_actor(request, "api")
         elif request.method in UNSAFE_METHODS:
             check_csrf(request, request.headers.get(CSRF_HEADER))
