@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 from pathlib import Path
 
 import typer
@@ -47,6 +48,20 @@ def init() -> None:
     settings.resolved_secret_key  # noqa: B018 - create the key file once
     upgrade(settings.resolved_database_url)
     console.print(f"database ready: {settings.resolved_database_url}")
+    _anchor_audit(settings)
+
+
+def _anchor_audit(settings: Any) -> None:
+    """Write an audit checkpoint now (after init and the demo), so the chain is anchored from its start
+    rather than from the periodic job's first run."""
+    from govdata.core import checkpoints
+
+    with _sessions()() as session:
+        try:
+            checkpoint = checkpoints.write(session, settings)
+        except checkpoints.CheckpointError as exc:
+            _fail(f"audit checkpoint refused: {exc}")
+    console.print(f"audit checkpoint at entry {checkpoint.seq}: {settings.resolved_audit_checkpoint_path}")
 
 
 @app.command()
@@ -67,6 +82,7 @@ def demo(if_empty: bool = typer.Option(False, "--if-empty", help="Only load into
             _fail("the database already holds departments; demo data loads only into an empty one")
         accounts = demo_module.load(session, dataset_scale=dataset_scale)
         session.commit()
+    _anchor_audit(get_settings())
     from govdata.org.demo_data import DEPARTMENTS_BY_KEY
 
     console.print("演示账号 demo accounts (username / password / role / department):")

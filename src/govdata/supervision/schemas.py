@@ -46,7 +46,11 @@ class AuditRead(ReadModel):
 
 
 class AuditVerifyRead(ReadModel):
-    ok: bool
+    ok: bool = Field(description="the chain links up and agrees with every signed checkpoint")
     checked: int
     bad_seq: int | None
     reason: str | None
+    anchored: bool = Field(description="the chain agrees with the signed checkpoints kept outside the database")
+    checkpoints: int = 0
+    last_checkpoint_seq: int | None = None
+    unanchored: int = Field(0, description="entries written since the last checkpoint (not yet anchored)")

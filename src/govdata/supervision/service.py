@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govdata.core import audit
+from govdata.core import audit, checkpoints
 from govdata.core.actor import Actor
+from govdata.core.db import settings_of
 from govdata.core.audit import AuditEntry
 from govdata.core.policy import authorize
 from govdata.supervision import policy
@@ -37,9 +39,17 @@ def search_audit(session: Session, actor: Actor, filt: AuditFilter) -> tuple[lis
     return list(rows), total
 
 
-def verify_audit(session: Session, actor: Actor) -> audit.VerifyResult:
+def verify_audit(session: Session, actor: Actor) -> dict[str, Any]:
+    """The chain's links (``audit.verify``), then the chain against the signed checkpoints kept outside the
+    database (``checkpoints.verify``): a chain rewritten consistently, or cut short, fails the second."""
     authorize(actor, policy.verify_audit)
-    return audit.verify(session)
+    chain = audit.verify(session)
+    anchor = checkpoints.verify(session, settings_of(session))
+    return {"ok": chain.ok and anchor.ok, "checked": chain.checked,
+            "bad_seq": chain.bad_seq if not chain.ok else anchor.bad_seq,
+            "reason": chain.reason if not chain.ok else anchor.reason, "anchored": anchor.ok,
+            "checkpoints": anchor.checkpoints, "last_checkpoint_seq": anchor.last.seq if anchor.last else None,
+            "unanchored": anchor.unanchored}
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
