@@ -37,6 +37,7 @@ from govdata.catalog.standard import (
     UPDATE_CYCLES,
 )
 from govdata.core.errors import DomainError, FieldError
+from govdata.core.sheet_writer import restore_text, xlsx_row
 
 RESOURCE_SHEET = "资源"
 ITEM_SHEET = "信息项"
@@ -474,7 +475,7 @@ def _text(value: Any) -> str | None:
         value = int(value)
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() else value
-    text = str(value).strip()
+    text = restore_text(str(value)).strip()  # the quote an export put before "=…" comes off
     return text or None
 
 
@@ -549,12 +550,12 @@ def write_catalog(entries: Iterable[dict[str, Any]], target: IO[bytes]) -> None:
     item_rows: list[list[Any]] = []
     for number, entry in enumerate(entries, start=1):
         values = {**entry, "key": number}
-        resources.append([_cell(resources, _out(c, values.get(c.field))) for c in RESOURCE_COLUMNS + EXPORT_COLUMNS])
+        resources.append(xlsx_row(_out(c, values.get(c.field)) for c in RESOURCE_COLUMNS + EXPORT_COLUMNS))
         for item in entry.get("items", []):
             item_rows.append([number] + [_out(c, item.get(c.field)) for c in ITEM_COLUMNS[1:]])
     items = _sheet(workbook, ITEM_SHEET, ITEM_COLUMNS)
     for row in item_rows:
-        items.append([_cell(items, v) for v in row])
+        items.append(xlsx_row(row))
     _write_help(workbook)
     workbook.save(target)
 
@@ -568,17 +569,6 @@ def _out(column: Column, value: Any) -> Any:
         return "、".join(value) or None
     if column.field == "status":
         return RESOURCE_STATUSES.get(value, value)
-    return value
-
-
-def _cell(sheet: Any, value: Any) -> Any:
-    """Text is written as text: a summary starting with "=" must never become a formula."""
-    if isinstance(value, str) and value.startswith("="):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
     return value
 
 
@@ -608,7 +598,7 @@ def _sheet(workbook: Any, title: str, columns: tuple[Column, ...]) -> Any:
         if column.required:
             cell.fill = required_fill
         header.append(cell)
-    sheet.append(header)
+    sheet.append(xlsx_row(header))
     return sheet
 
 
@@ -641,4 +631,4 @@ def _write_help(workbook: Any) -> None:
     for letter, width in zip("ABCDE", (14, 16, 12, 60, 60), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in help_rows():
-        sheet.append(row)
+        sheet.append(xlsx_row(row))

@@ -32,6 +32,7 @@ from govdata.core.spreadsheet import CellError
 from govdata.catalog.standard import DATA_TYPES, UPDATE_CYCLES
 from govdata.collection.matching import normalize
 from govdata.core.errors import DomainError
+from govdata.core.sheet_writer import restore_text, xlsx_row
 from govdata.core.validators import credit_code_error
 
 RESOURCE_SHEET = "采集资源"
@@ -109,7 +110,7 @@ def _text(value: Any) -> str | None:
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    text = restore_text(str(value)).strip()  # the quote a written workbook put before "=…" comes off
     return text or None
 
 
@@ -310,13 +311,13 @@ def build_workbook(resources: Iterable[Sequence[Any]], items: Iterable[Sequence[
     first = book.active
     assert first is not None
     first.title = RESOURCE_SHEET
-    first.append(list(resource_headers))
+    first.append(xlsx_row(resource_headers))
     for row in resources:
-        first.append(list(row))
+        first.append(xlsx_row(row))
     second = book.create_sheet(ITEM_SHEET)
-    second.append(list(item_headers))
+    second.append(xlsx_row(item_headers))
     for row in items:
-        second.append(list(row))
+        second.append(xlsx_row(row))
     for sheet in (first, second):
         for index in range(1, sheet.max_column + 1):
             sheet.column_dimensions[get_column_letter(index)].width = 22
@@ -340,7 +341,7 @@ def template_bytes() -> bytes:
         "是否必填填写“是”或“否”，空白视为“是”。",
         "导入时逐格校验，任何一格有误则整份不导入，并列出每个有误的单元格。",
     ):
-        notes.append([line])
+        notes.append(xlsx_row([line]))
     notes.column_dimensions["A"].width = 100
     out = io.BytesIO()
     book.save(out)

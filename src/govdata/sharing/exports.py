@@ -3,24 +3,22 @@ right), XLSX (openpyxl write-only) and Parquet (pyarrow, typed columns).
 
 Pure code: a writer takes the column names and data types and is fed JSON-ready rows (already masked) one
 at a time; it writes into a binary file object (a spooled temporary file), so memory stays bounded
-whatever the row count. Text that a spreadsheet would run as a formula (``=…``, ``+…``, ``@…``) is
-neutralised in CSV and XLSX.
+whatever the row count. Cells of CSV and XLSX go through ``core.sheet_writer``: text that a spreadsheet would
+run as a formula starts with a single quote; money (货币型Y) and integers (整型I) are numbers in XLSX.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
-import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+
+from govdata.core.sheet_writer import CsvWriter, csv_cell, xlsx_row
 
 __all__ = ["FORMATS", "RowWriter", "writer_for"]
 
@@ -30,8 +28,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "parquet": ("application/vnd.apache.parquet", "parquet"),
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _XLSX_MAX_ROWS = 1_048_576
 _PARQUET_BATCH = 5000
 
@@ -42,61 +38,48 @@ class RowWriter(Protocol):
     def close(self) -> None: ...
 
 
-def _is_number(text: str) -> bool:
-    return _NUMBER.fullmatch(text) is not None
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text  # shown as text by spreadsheets, never evaluated
-    return text
-
-
 class _CsvWriter:
     def __init__(self, out: IO[bytes], columns: list[str]) -> None:
-        self._text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._text)
+        self._csv = CsvWriter(out)
         self._csv.writerow(columns)
 
     def write(self, row: list[Any]) -> None:
-        self._csv.writerow([_cell_text(v) for v in row])
+        self._csv.writerow(row)
 
     def close(self) -> None:
-        self._text.flush()
-        self._text.detach()  # leave the underlying file open for the reader
+        self._csv.close()  # the underlying file stays open for the reader
+
+
+def _number(value: Any, data_type: str) -> Any:
+    """A money or integer value as a number (JSON carries money as exact text); anything else as it is."""
+    if not isinstance(value, str) or data_type not in ("Y", "I"):
+        return value
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    return int(number) if data_type == "I" and number == number.to_integral_value() else number
 
 
 class _XlsxWriter:
-    def __init__(self, out: IO[bytes], columns: list[str]) -> None:
+    def __init__(self, out: IO[bytes], columns: list[str], data_types: list[str], masked: list[bool]) -> None:
         self._out = out
         self._book = Workbook(write_only=True)
         self._columns = columns
+        self._types = [t if not m else "C" for t, m in zip(data_types, masked, strict=True)]  # masked: text
         self._sheet: Any = None
         self._rows = 0
         self._new_sheet()
 
     def _new_sheet(self) -> None:
         self._sheet = self._book.create_sheet(f"data{len(self._book.worksheets) + 1}")
-        self._sheet.append(self._columns)
+        self._sheet.append(xlsx_row(self._columns))
         self._rows = 1
 
     def write(self, row: list[Any]) -> None:
         if self._rows >= _XLSX_MAX_ROWS:
             self._new_sheet()
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(self._sheet, value=value)
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                cells.append(cell)
-            else:
-                cells.append(value)
-        self._sheet.append(cells)
+        self._sheet.append(xlsx_row(_number(v, t) for v, t in zip(row, self._types, strict=True)))
         self._rows += 1
 
     def close(self) -> None:
@@ -122,7 +105,7 @@ def _arrow_value(value: Any, kind: pa.DataType) -> Any:
     if pa.types.is_binary(kind):
         return base64.b64decode(value)
     if pa.types.is_string(kind) and not isinstance(value, str):
-        return _cell_text(value)
+        return csv_cell(value)
     return value
 
 
@@ -155,7 +138,7 @@ def writer_for(fmt: str, out: IO[bytes], columns: list[str], data_types: list[st
     if fmt == "csv":
         return _CsvWriter(out, columns)
     if fmt == "xlsx":
-        return _XlsxWriter(out, columns)
+        return _XlsxWriter(out, columns, data_types, masked)
     if fmt == "parquet":
         types = [_arrow_type(t, m) for t, m in zip(data_types, masked, strict=True)]
         return _ParquetWriter(out, columns, types)

@@ -17,7 +17,6 @@ FileLoad stays ``uploaded`` and can be run again.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import shutil
 import tempfile
@@ -43,6 +42,7 @@ from govdata.core.actor import Actor
 from govdata.core.db import settings_of, utcnow
 from govdata.core.errors import Conflict, DomainError, NotFound, invalid
 from govdata.core.policy import authorize
+from govdata.core.sheet_writer import CsvWriter
 
 __all__ = ["get_file_load", "list_file_loads", "load_file", "map_columns", "rejection_report", "run_file_load",
            "upload_file"]
@@ -187,26 +187,31 @@ def map_columns(session: Session, actor: Actor, load_id: int, mapping: Mapping[s
 
 
 class _Report:
-    """The CSV of rejected rows, opened at the first rejection (UTF-8 with BOM, so Excel reads it)."""
+    """The CSV of rejected rows, opened at the first rejection (``core.sheet_writer``: UTF-8 with BOM, and no
+    value, header or key of the file reaches a spreadsheet as a formula)."""
 
     def __init__(self, path: Path, headers: list[str]) -> None:
         self.path, self.headers = path, headers
         self.file: Any = None
-        self.writer: Any = None
+        self.writer: CsvWriter | None = None
         self.rows = 0
 
     def add(self, row_no: int, key: str | None, problems: list[dict[str, str]], values: list[str]) -> None:
         if self.writer is None:
-            self.file = self.path.open("w", encoding="utf-8-sig", newline="")
-            self.writer = csv.writer(self.file)
+            self.file = self.path.open("wb")
+            self.writer = CsvWriter(self.file)
             self.writer.writerow(["行号", "记录主键", "问题", *self.headers])
         reasons = "；".join(p["message"] for p in problems)
         self.writer.writerow([row_no, key or "", reasons, *values])
         self.rows += 1
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
         if self.file is not None:
             self.file.close()
+            self.file = None
 
 
 def _expected_rows(load: FileLoad, path: Path) -> int | None:

@@ -15,12 +15,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from govdata.aggregation import policy, progress, service
-from govdata.aggregation.api.files import CSV_MEDIA, MAX_FILE_BYTES, read_upload
+from govdata.aggregation.api.files import MAX_FILE_BYTES, read_upload, report_response
 from govdata.aggregation.models import FILE_LOAD_STATUSES
 from govdata.catalog import service as catalog_service
 from govdata.catalog.standard import DATA_TYPES
@@ -219,4 +219,4 @@ def report_download(request: Request, load_id: int) -> Response:
     """The rejection report (CSV), audited as an export."""
     with page(request) as (session, actor):
         path = service.rejection_report(session, actor, load_id)
-    return FileResponse(path, media_type=CSV_MEDIA, filename=f"拒收报告-{load_id}.csv")
+    return report_response(path, f"拒收报告-{load_id}.csv")
