@@ -218,3 +218,15 @@ def test_jobs_list_shows_the_checkpoint_interval(home, monkeypatch):
     get_settings.cache_clear()
     listed = run("jobs", "list")
     assert listed.exit_code == 0 and "audit_checkpoint  every 7 min" in listed.output
+
+
+def test_audit_digest_gives_the_digest_the_audit_log_keeps_of_a_probed_value(home):
+    from govdata.config import get_settings
+    from govdata.sharing.masking import probe_digest, probe_key
+
+    assert run("init").exit_code == 0
+    printed = run("audit", "digest", "110101199001010007", "张三")
+    assert printed.exit_code == 0, printed.output
+    key = probe_key(get_settings().resolved_secret_key)
+    assert printed.output.split() == [probe_digest(key, "110101199001010007"), "110101199001010007",
+                                      probe_digest(key, "张三"), "张三"]

@@ -237,6 +237,18 @@ def audit_verify(
                       f"({anchor.last.time}); {anchor.unanchored} entries since")
 
 
+@audit_app.command("digest")
+def audit_digest(values: list[str] = typer.Argument(..., help="values to look for, e.g. identity numbers")) -> None:
+    """Print the keyed SM3 digest the audit log keeps of each VALUE probed on a masked item or looked up by
+    a masked key (``probes`` and ``keys`` of ``sharing.*`` entries), so an investigator holding the platform
+    secret can tell what was tried. Needs the platform secret; the database alone cannot give it."""
+    from govdata.sharing.masking import probe_digest, probe_key
+
+    key = probe_key(get_settings().resolved_secret_key)
+    for value in values:
+        print(f"{probe_digest(key, value)}  {value}")
+
+
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the audit head (sequence, hash, time) into the checkpoint file outside the database, as the
