@@ -28,6 +28,7 @@ run: install assets
 	$(BIN)/govdata serve
 
 test: dev assets
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: dev

@@ -23,11 +23,14 @@ from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from govdata import wiring
 from govdata.app import create_app
 from govdata.config import Settings
 from govdata.core.db import make_engine, make_session_factory
 from govdata.core.migrate import upgrade
 from govdata.org.demo_data import ACCOUNTS
+
+wiring.load()  # the contexts' jobs and event handlers, as the app and the CLI load them
 
 PG_URL = os.environ.get("GOVDATA_TEST_POSTGRES_URL")
 PG_SCHEMA = f"govdata_test_{os.getpid()}"  # one per run, so concurrent runs do not collide

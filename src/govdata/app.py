@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from govdata.config import Settings, get_settings
 from govdata.core import jobs
 from govdata.core.db import make_engine, make_session_factory
+from govdata import wiring
 from govdata.web import errors
 from govdata.web.anonymous_calls import AnonymousCalls
 from govdata.web.edge import authenticate_api
@@ -58,6 +59,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    wiring.load()  # every context's jobs and event handlers
     app = FastAPI(title="govdata", version="0.1.0", description=API_DESCRIPTION, docs_url="/api/docs",
                   redoc_url=None, openapi_url="/openapi.json", dependencies=[Depends(authenticate_api)],
                   lifespan=_lifespan)
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from govdata.supervision import views as supervision_views
     from govdata.systems import api as systems_api
     from govdata.systems import views as systems_views
-    from govdata.web import views as web_views
+    from govdata import home
     from govdata.workflow import api as workflow_api
     from govdata.workflow import views as workflow_views
 
@@ -100,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from govdata.aggregation.api import baseline
 
         app.include_router(baseline.router)
-    for router in (sharing_api.data_router, web_views.router, org_api.router, org_views.router, catalog_api.router,
+    for router in (sharing_api.data_router, home.router, org_api.router, org_views.router, catalog_api.router,
                    catalog_ckan.router, catalog_excel.router, catalog_views.router, collection_api.router,
                    collection_views.router, systems_api.router, systems_views.router, workflow_api.router,
                    workflow_views.router, supervision_api.router, supervision_views.router, sharing_api.router,

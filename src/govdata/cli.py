@@ -27,8 +27,10 @@ console = Console()
 
 
 def _sessions():  # type: ignore[no-untyped-def]
+    from govdata import wiring
     from govdata.core.db import make_engine, make_session_factory
 
+    wiring.load()  # every context's jobs and event handlers, before any service runs
     settings = get_settings()
     return make_session_factory(make_engine(settings.resolved_database_url), settings)
 
@@ -341,8 +343,10 @@ def load(code: str = typer.Argument(..., help="Catalog resource code of a publis
 @jobs_app.command("list")
 def jobs_list() -> None:
     """List the periodic jobs and their intervals."""
+    from govdata import wiring
     from govdata.core import jobs
 
+    wiring.load()
     for entry in jobs.load_jobs().values():
         console.print(f"{entry.name}  every {entry.minutes(get_settings())} min  {entry.description}")
 
@@ -350,8 +354,10 @@ def jobs_list() -> None:
 @jobs_app.command("run")
 def jobs_run(name: str = typer.Argument(..., help="Job name (see `govdata jobs list`)")) -> None:
     """Run one periodic job now and print its summary."""
+    from govdata import wiring
     from govdata.core import jobs
 
+    wiring.load()
     if name not in jobs.load_jobs():
         _fail(f"no job named {name}; see `govdata jobs list`")
     summary = jobs.run(_sessions(), name)

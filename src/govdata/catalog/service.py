@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import String, false, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from govdata.catalog import policy, rules, search
+from govdata.catalog import events, policy, rules, search
+from govdata.catalog.events import on_published  # noqa: F401  (followers subscribe through the service)
 from govdata.catalog.excel import CellError, ParsedCatalog, sort_errors
 from govdata.catalog.models import RESOURCE_STATUSES, Classification, Resource, ResourceItem, ResourceVersion
 from govdata.catalog.interop import KEYWORD_SEPARATORS, PublishedFilter, PublishedPage, split_keywords
@@ -308,9 +309,7 @@ def review_resource(session: Session, actor: Actor, code: str, decision: ReviewD
             resource.next_share_review_at = None
         session.flush()
         search.reindex(session, resource)
-        from govdata.aggregation import service as aggregation  # local: aggregation imports catalog models
-
-        aggregation.dataset_published(session, actor, resource, draft)
+        events.published(session, actor, resource, draft)
     elif item.state == "returned":
         draft.status = "returned"
         resource.status = "returned" if resource.published_version_id is None else "published"

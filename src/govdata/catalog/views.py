@@ -22,11 +22,12 @@ from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
 from govdata.web.edge import invalid_from_pydantic
 from govdata.web.forms import form_errors, page, read_form
-from govdata.web.render import render
+from govdata.web.render import menu_entry, render
 from govdata.workflow import policy as workflow_policy
 from govdata.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
+menu_entry(30, "数据目录", "/catalog", lambda actor: allowed(actor, policy.list_resources))
 
 PAGE_SIZE = 20
 FIELD_LABELS = {

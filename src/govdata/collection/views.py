@@ -16,14 +16,16 @@ from govdata.collection.api import XLSX
 from govdata.collection.models import CATALOG_LEVEL_LABELS, CATALOG_STATUSES
 from govdata.collection.schemas import ISSUE_LABELS, CatalogFilter, CatalogImport, PressureFilter
 from govdata.core.errors import DomainError
-from govdata.core.policy import OVERSIGHT_ROLES
+from govdata.core.policy import OVERSIGHT_ROLES, allowed
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
 from govdata.web.edge import CSRF_FIELD, check_csrf
 from govdata.web.forms import form_errors, page
-from govdata.web.render import render
+from govdata.web.render import menu_entry, render
 
 router = APIRouter(include_in_schema=False)
+menu_entry(40, "采集目录", "/collection", lambda actor: allowed(actor, policy.list_catalogs))
+menu_entry(70, "共享监督", "/collection/duplicates", lambda actor: allowed(actor, policy.duplicate_report))
 TYPE_NAMES = {code: name for code, (name, _) in DATA_TYPES.items()}
 LABELS = {"levels": CATALOG_LEVEL_LABELS, "statuses": CATALOG_STATUSES, "issue_labels": ISSUE_LABELS,
           "type_names": TYPE_NAMES, "collection_policy": policy}

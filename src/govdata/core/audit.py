@@ -25,6 +25,14 @@ from govdata.core.crypto import sm3_hex
 from govdata.core.db import Base, utcnow
 
 GENESIS = "0" * 64
+#: Roles that read the audit log (the supervision pages ask this through their policy; other pages ask it
+#: to decide whether to link an entry).
+READERS = ("platform_admin", "supervisor", "security_regulator")
+
+
+def readable_by(actor: Actor) -> bool:
+    """Whether ``actor`` may read the audit log."""
+    return actor.has(*READERS)
 
 
 class AuditHead(Base):

@@ -58,11 +58,8 @@ def job_actor() -> Actor:
 
 
 def load_jobs() -> dict[str, Job]:
-    """Import the modules that declare jobs, and return the registry."""
-    import govdata.aggregation.service  # noqa: F401  (jobs are declared beside their services)
-    import govdata.core.checkpoints  # noqa: F401
-    import govdata.sharing.service  # noqa: F401
-
+    """The registered jobs. Contexts register theirs when their services are imported, which the entry
+    points do (``govdata.wiring.load``); the kernel imports no context."""
     return JOBS
 
 

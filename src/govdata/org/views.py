@@ -11,7 +11,8 @@ from govdata.aggregation import policy as aggregation_policy
 from govdata.aggregation import service as aggregation_service
 from govdata.core.errors import DomainError
 from govdata.core.policy import allowed
-from govdata.org import service
+from govdata.org import policy, service
+from govdata.org.models import DEPARTMENT_KINDS, PERSON_ROLE_LABELS, REGION_LEVEL_LABELS
 from govdata.org.schemas import (
     ContactEnd,
     DepartmentCreate,
@@ -26,9 +27,14 @@ from govdata.org.schemas import (
     UserUpdate,
 )
 from govdata.web.forms import form_errors, page, read_form
-from govdata.web.render import render
+from govdata.web.render import expose, menu_entry, render
 
 router = APIRouter(include_in_schema=False)
+expose(org_policy=policy, DEPARTMENT_KINDS=DEPARTMENT_KINDS, PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
+       REGION_LEVEL_LABELS=REGION_LEVEL_LABELS)
+menu_entry(10, "部门与责任人", "/departments", lambda actor: allowed(actor, policy.list_departments))
+menu_entry(20, "用户", "/users", lambda actor: allowed(actor, policy.list_users) and actor.has(
+    "platform_admin", "supervisor", "security_regulator", "dept_manager"))
 
 
 @router.get("/departments")

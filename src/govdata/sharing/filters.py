@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Numeric, Table, and_, cast, func
 
-from govdata.aggregation.validation import ItemSpec, Validator
+from govdata.aggregation.service import ItemSpec, Validator
 from govdata.core.errors import DomainError, FieldError, Invalid
 
 __all__ = [

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from govdata.core import audit
 from govdata.core.actor import Actor
-
-AUDIT_READERS = ("platform_admin", "supervisor", "security_regulator")
 
 
 def search_audit(actor: Actor, obj: Any = None) -> bool:
-    return actor.has(*AUDIT_READERS)
+    return audit.readable_by(actor)
 
 
 def verify_audit(actor: Actor, obj: Any = None) -> bool:
-    return actor.has(*AUDIT_READERS)
+    return audit.readable_by(actor)

@@ -7,12 +7,14 @@ from fastapi.responses import Response
 
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
-from govdata.supervision import service
+from govdata.core.policy import allowed
+from govdata.supervision import policy, service
 from govdata.supervision.schemas import AuditFilter
 from govdata.web.forms import page
-from govdata.web.render import render
+from govdata.web.render import menu_entry, render
 
 router = APIRouter(include_in_schema=False)
+menu_entry(90, "审计日志", "/audit", lambda actor: allowed(actor, policy.search_audit))
 
 
 @router.get("/audit")

@@ -10,15 +10,18 @@ from fastapi.responses import RedirectResponse, Response
 from govdata.core.errors import DomainError
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
-from govdata.systems import service
+from govdata.core.policy import allowed
+from govdata.systems import policy, service
 from govdata.systems.models import NETWORK_ZONES, SYSTEM_STATUSES
 from govdata.systems.schemas import RevokeRequest, SystemCreate, SystemFilter, SystemUpdate
 from govdata.web.forms import form_errors, page, read_form
-from govdata.web.render import render
+from govdata.web.render import expose, menu_entry, render
 from govdata.workflow import service as workflow
 from govdata.workflow.schemas import Decision
 
 router = APIRouter(include_in_schema=False)
+expose(systems_policy=policy)
+menu_entry(80, "应用系统", "/systems", lambda actor: actor.kind == "user" and allowed(actor, policy.list_systems))
 
 
 @router.get("/systems")

@@ -1,8 +1,14 @@
-"""Server-rendered pages: one Jinja2 environment, the role-based navigation, and CSRF in every form."""
+"""Server-rendered pages: one Jinja2 environment, the role-based navigation, and CSRF in every form.
+
+The web edge knows no context: each context's views register their menu entries (:func:`menu_entry`, with
+the policy rule that decides who sees them) and the policies their templates ask (:func:`expose`) when
+they are imported. The menu is then what the registered rules allow, in the registered order."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +17,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from govdata.aggregation import policy as aggregation_policy
-from govdata.catalog import policy as catalog_policy
-from govdata.collection import policy as collection_policy
 from govdata.core.actor import Actor
 from govdata.core.policy import ROLES, allowed
-from govdata.org import policy as org_policy
-from govdata.org.models import DEPARTMENT_KINDS, PERSON_ROLE_LABELS, REGION_LEVEL_LABELS
-from govdata.supervision import policy as supervision_policy
-from govdata.systems import policy as systems_policy
-from govdata.workflow import policy as workflow_policy
 from govdata.web.edge import CSRF_COOKIE, CSRF_FIELD, csrf_token, settings_of
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -30,8 +28,12 @@ TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates")] + [
 templates = Jinja2Templates(directory=TEMPLATE_DIRS)
 RESULT_LABELS = {"success": "成功", "denied": "拒绝", "failure": "失败"}
 METHOD_LABELS = {"ui": "网页", "api": "接口", "cli": "命令行", "job": "后台任务"}
-templates.env.globals.update(RESULT_LABELS=RESULT_LABELS, METHOD_LABELS=METHOD_LABELS, ROLES=ROLES, DEPARTMENT_KINDS=DEPARTMENT_KINDS, PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
-                             REGION_LEVEL_LABELS=REGION_LEVEL_LABELS)
+templates.env.globals.update(RESULT_LABELS=RESULT_LABELS, METHOD_LABELS=METHOD_LABELS, ROLES=ROLES)
+
+
+def expose(**names: Any) -> None:
+    """Make ``names`` (a context's policy module, its label tables) available to every template."""
+    templates.env.globals.update(names)
 
 
 def _fmt_time(value: Any) -> str:
@@ -50,34 +52,29 @@ templates.env.filters["time"] = _fmt_time
 templates.env.filters["pretty"] = _pretty
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    order: int
+    label: str
+    href: str
+    visible: Callable[[Actor], bool]
+
+
+_MENU: dict[str, MenuEntry] = {}
+
+
+def menu_entry(order: int, label: str, href: str, visible: Callable[[Actor], bool]) -> None:
+    """Put ``label`` → ``href`` in the menu, at ``order`` (smaller first), for actors ``visible`` allows
+    (ask the policy rule of the page it leads to, so no menu entry leads to a 403)."""
+    _MENU[href] = MenuEntry(order, label, href, visible)
+
+
 def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     """Menu entries the actor may use: (label, href). What the policy denies is not shown."""
     if actor is None or not actor.is_authenticated:
         return []
-    items = [("首页", "/")]
-    if allowed(actor, org_policy.list_departments):
-        items.append(("部门与责任人", "/departments"))
-    if allowed(actor, org_policy.list_users) and (actor.has("platform_admin", "supervisor", "security_regulator",
-                                                            "dept_manager")):
-        items.append(("用户", "/users"))
-    if allowed(actor, catalog_policy.list_resources):
-        items.append(("数据目录", "/catalog"))
-    if allowed(actor, collection_policy.list_catalogs):
-        items.append(("采集目录", "/collection"))
-    if allowed(actor, aggregation_policy.list_datasets):
-        items.append(("数据汇聚", "/aggregation/datasets"))
-    if actor.kind == "user":
-        items.append(("数据共享", "/sharing"))
-    if allowed(actor, collection_policy.duplicate_report):
-        items.append(("共享监督", "/collection/duplicates"))
-    if actor.kind == "user" and allowed(actor, systems_policy.list_systems):
-        items.append(("应用系统", "/systems"))
-    if allowed(actor, supervision_policy.search_audit):
-        items.append(("审计日志", "/audit"))
-    if allowed(actor, workflow_policy.set_calendar_day):
-        items.append(("工作日历", "/calendar"))
-    items.append(("我的账号", "/me"))
-    return items
+    entries = sorted(_MENU.values(), key=lambda e: (e.order, e.href))
+    return [("首页", "/"), *((e.label, e.href) for e in entries if e.visible(actor)), ("我的账号", "/me")]
 
 
 def render(request: Request, template: str, actor: Actor | None, status_code: int = 200,
@@ -90,9 +87,6 @@ def render(request: Request, template: str, actor: Actor | None, status_code: in
         "csrf_token": token,
         "csrf_field": Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
         "allowed": lambda rule, obj=None: actor is not None and allowed(actor, rule, obj),
-        "org_policy": org_policy,
-        "systems_policy": systems_policy,
-        "workflow_policy": workflow_policy,
         **context,
     }
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -9,11 +9,14 @@ from govdata.core.errors import DomainError
 from govdata.core.i18n import pick_language
 from govdata.core.workdays import package_year_range
 from govdata.web.forms import page, read_form
-from govdata.web.render import render
-from govdata.workflow import service
+from govdata.web.render import expose, menu_entry, render
+from govdata.core.policy import allowed
+from govdata.workflow import policy, service
 from govdata.workflow.schemas import CalendarDaySet
 
 router = APIRouter(include_in_schema=False)
+expose(workflow_policy=policy)
+menu_entry(100, "工作日历", "/calendar", lambda actor: allowed(actor, policy.set_calendar_day))
 
 
 def _calendar(request: Request, status_code: int = 200, **extra: object) -> Response:

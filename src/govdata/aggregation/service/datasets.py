@@ -17,14 +17,16 @@ from govdata.aggregation.tables import (
     is_structured,
     register_dataset,
 )
+from govdata.catalog import service as catalog
 from govdata.catalog.models import Resource, ResourceVersion
 from govdata.core import audit
 from govdata.core.actor import Actor
 from govdata.core.policy import authorize
 
 
+@catalog.on_published
 def dataset_published(session: Session, actor: Actor, resource: Resource, version: ResourceVersion) -> Dataset | None:
-    """Called by ``catalog.service.review_resource`` when ``version`` of ``resource`` is published: a
+    """Follows the catalog (``catalog.on_published``): when ``version`` of ``resource`` is published, a
     structured entry gets its registry row and table (first publication) or its table evolves with the
     version's items (new columns added, removed items retired). Non-structured entries: nothing."""
     if not is_structured(version):

@@ -2,7 +2,12 @@
 
 from fastapi import APIRouter
 
+from govdata.aggregation import policy
 from govdata.aggregation.views import datasets, files, pulls, schedules
+from govdata.core.policy import allowed
+from govdata.web.render import menu_entry
+
+menu_entry(50, "数据汇聚", "/aggregation/datasets", lambda actor: allowed(actor, policy.list_datasets))
 
 router = APIRouter(include_in_schema=False)
 for _module in (datasets, files, pulls, schedules):

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govdata.core.actor import Actor
+from govdata.core import audit
 from govdata.core.policy import OVERSIGHT_ROLES, allowed
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
 from govdata.sharing import policy, service
-from govdata.supervision import policy as supervision_policy
 from govdata.web.forms import page, read_form
 from govdata.web.render import render
 
@@ -56,7 +56,7 @@ def usage_page(request: Request) -> Response:
         return render(request, "sharing/usage.html", actor, r=report, chart=chart, params=params,
                       departments=_departments(session, actor), view_labels=VIEW_LABELS,
                       result_labels=RESULT_LABELS, oversight=actor.has(*OVERSIGHT_ROLES),
-                      reads_audit=allowed(actor, supervision_policy.search_audit), audit_link=audit_link)
+                      reads_audit=audit.readable_by(actor), audit_link=audit_link)
 
 
 @router.get("/sharing/usage/{usage_id}")
@@ -64,7 +64,7 @@ def usage_detail_page(request: Request, usage_id: int) -> Response:
     with page(request) as (session, actor):
         row = service.get_usage(session, actor, usage_id)
         return render(request, "sharing/usage_detail.html", actor, u=row, result_labels=RESULT_LABELS,
-                      reads_audit=allowed(actor, supervision_policy.search_audit), audit_link=audit_link(row))
+                      reads_audit=audit.readable_by(actor), audit_link=audit_link(row))
 
 
 @router.get("/sharing/misuse")

@@ -1,4 +1,8 @@
-"""Sign-in, sign-out and the home page of each role."""
+"""Sign-in, sign-out and the home page of each role.
+
+An entry point like ``app``: the home page gathers each role's work from every context (the inbox of the
+workflow, the department of org, the recent audit entries of supervision), so it stands above them all and
+none of them imports it."""
 
 from __future__ import annotations
 
