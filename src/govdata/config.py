@@ -5,14 +5,49 @@ Every setting is documented in README.md with its default; ``tests/test_docs.py`
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govdata.core.db import POOL_OVERFLOW, POOL_SIZE
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+_NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*")
+
+
+def host_name(value: str) -> str | None:
+    """``value`` as a lower-case DNS host name, or None when it is none (an address in a numeric form that
+    the C library would also read as an IP, such as ``2130706433``, ``0x7f.1`` or ``127.1``, is none)."""
+    name = value.strip().lower().removesuffix(".")
+    if not HOST_NAME.fullmatch(name) or _NUMERIC_LABEL.fullmatch(name.rsplit(".", 1)[-1]):
+        return None
+    return name
+
+
+def allowed_networks(value: str) -> tuple[tuple[IPNetwork, ...], frozenset[str]]:
+    """``GOVDATA_SOURCE_ALLOWED_NETWORKS`` read: comma-separated networks (CIDR), addresses and host names."""
+    networks: list[IPNetwork] = []
+    names: set[str] = set()
+    for entry in (e.strip() for e in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+            continue
+        except ValueError:
+            pass
+        name = host_name(entry)
+        if name is None:
+            raise ValueError(f"GOVDATA_SOURCE_ALLOWED_NETWORKS: {entry!r} is no network, address or host name")
+        names.add(name)
+    return tuple(networks), frozenset(names)
+
 
 
 class Settings(BaseSettings):
@@ -36,6 +71,13 @@ class Settings(BaseSettings):
     run_jobs: bool = Field(default=False,
                            description="Run the periodic jobs (scheduled pulls, timeliness) in this process; "
                                        "`govdata serve` turns it on unless `--no-jobs`.")
+    source_allowed_networks: str = Field(
+        default="127.0.0.0/8,::1",
+        description="Where database pulls and NATS subscriptions may connect: comma-separated networks (CIDR), "
+                    "addresses and host names; every address a source's host resolves to must be inside. The "
+                    "platform's own database is refused whatever the list says.")
+    source_sqlite_dir: Path | None = Field(
+        default=None, description="The folder SQLite source files must lie in; `$GOVDATA_HOME/sources` when unset.")
     db_pool_size: int = Field(default=POOL_SIZE, ge=1, le=500,
                               description="Database connections a process keeps open (the server runs up to 40 "
                                           "requests at once in threads).")
@@ -66,6 +108,16 @@ class Settings(BaseSettings):
         default=10, ge=1, le=10_000,
         description="Lookups by a masked key (核验) that may miss per grant and day; past it, lookups are refused "
                     "with 429 until midnight and the run of misses is recorded as an enumeration finding.")
+
+    @field_validator("source_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        allowed_networks(value)
+        return value
+
+    @property
+    def resolved_source_sqlite_dir(self) -> Path:
+        return (self.source_sqlite_dir or self.home / "sources").resolve()
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,18 +8,22 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select, text
 
-from govdata.aggregation import service
+from govdata.aggregation import service, source_urls
 from govdata.aggregation.models import Batch, Dataset, PullRun, PullSource
 from govdata.aggregation.service import pull_runs
 from govdata.aggregation.tables import dataset_table
 from govdata.catalog.models import Resource
+from govdata.config import Settings
 from govdata.core import jobs
 from govdata.core.audit import AuditEntry
+from govdata.core.db import make_session_factory
 from govdata.org.models import User
 from govdata.org.signin import actor_for
 from tests.catalog.helpers import publish
@@ -53,8 +57,35 @@ def source_body(url, **overrides):
     return body
 
 
+def configure(client, **overrides):
+    """The client's settings with ``overrides``, for the API and the pages (and the jobs) alike."""
+    settings = Settings(**{**client.app.state.settings.model_dump(), **overrides})
+    client.app.state.settings = settings
+    client.app.state.sessions = make_session_factory(client.app.state.engine, settings)
+    return settings
+
+
+@contextmanager
+def pg_database(name: str) -> Iterator[str]:
+    """A database of its own on the test PostgreSQL server (apart from the platform's, which is never a
+    source); yields its URL."""
+    assert PG_URL
+    server = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture
-def entry(data_client):
+def entry(data_client, tmp_path):
+    configure(data_client, source_sqlite_dir=str(tmp_path))  # the tests' SQLite sources lie there
     return data_client, publish(data_client, items=ITEMS)
 
 
@@ -188,12 +219,12 @@ def test_source_failures_are_recorded_on_the_run_not_raised(sqlite_source):
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE licences RENAME TO licences_old")
     failed = run(client, code, source_id)
-    assert failed["status"] == "failed" and "no such table: licences" in failed["error"]
+    assert failed["status"] == "failed" and failed["error"] == source_urls.NO_TABLE
     check = client.post(f"/api/v1/datasets/{code}/sources/{source_id}/test", headers=bearer(client, "admin"))
     assert check.status_code == 422 and check.json()["code"] == "pull_source_failed"
     path.unlink()
     gone = run(client, code, source_id)
-    assert gone["status"] == "failed" and "unable to open database file" in gone["error"]
+    assert gone["status"] == "failed" and gone["error"] == source_urls.FILE
     assert not path.exists()  # a missing file is never created
     with client.db.session() as session:
         source = session.scalar(select(PullSource))
@@ -238,28 +269,28 @@ def test_credentials_are_encrypted_and_never_shown_or_audited(entry):
     client, code = entry
     manager = bearer(client, "ps_manager")
     secret = "S3cret-Pw9"
-    body = source_body(f"postgresql+psycopg://puller:{secret}@127.0.0.1:1/business?sslpassword=Other-Pw7",
+    body = source_body(f"postgresql+psycopg://puller:{secret}@127.0.0.1:1/business?sslmode=prefer",
                        query="SELECT reg_no, holder, updated_at FROM licences WHERE valid = 1", table_name=None)
     reply = client.post(f"/api/v1/datasets/{code}/sources", json=body, headers=manager)
     assert reply.status_code == 201, reply.text
     source_id = reply.json()["id"]
-    assert reply.json()["url"] == "postgresql+psycopg://puller:***@127.0.0.1:1/business?sslpassword=***"
+    assert reply.json()["url"] == "postgresql+psycopg://puller:***@127.0.0.1:1/business?sslmode=prefer"
     check = client.post(f"/api/v1/datasets/{code}/sources/{source_id}/test", headers=manager)
     assert check.status_code == 422 and check.json()["code"] == "pull_source_failed"  # nothing listens on port 1
     # a changed password given with the masked form keeps the stored one; the database name changes
     moved = client.patch(f"/api/v1/datasets/{code}/sources/{source_id}", headers=manager,
-                         json={"url": "postgresql+psycopg://puller:***@127.0.0.1:1/archive?sslpassword=***"})
+                         json={"url": "postgresql+psycopg://puller:***@127.0.0.1:1/archive?sslmode=prefer"})
     assert moved.status_code == 200, moved.text
     with client.app.state.sessions() as session:
         source = session.get(PullSource, source_id)
         url = service.pulls.source_url(session, source)
-        assert (url.password, url.database, url.query["sslpassword"]) == (secret, "archive", "Other-Pw7")
+        assert (url.password, url.database) == (secret, "archive")
     with client.db.engine.connect() as conn:
         stored = [str(v) for v in conn.execute(text("SELECT * FROM aggregation_pull_sources")).one()]
         audited = [str(v) for row in conn.execute(text("SELECT * FROM audit_entries")) for v in row]
     assert any(v.startswith("sm4gcm:v1:") for v in stored)
     for value in stored + audited + [check.text, moved.text]:
-        assert secret not in value and "Other-Pw7" not in value
+        assert secret not in value
 
 
 @pytest.mark.parametrize(("overrides", "code"), [
@@ -359,28 +390,25 @@ def _pull_twice(client, code, url, ddl, table, update, username="ps_manager"):
 @pytest.mark.skipif(not PG_URL, reason="GOVDATA_TEST_POSTGRES_URL not set")
 def test_a_pull_from_postgresql(entry):
     client, code = entry
-    schema = f"pull_source_{os.getpid()}"
-    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-        conn.execute(text(f"CREATE TABLE {schema}.licences (reg_no varchar(20) PRIMARY KEY, holder text, "
-                          "amount numeric(12,2), issued_on date, valid boolean, updated_at timestamptz)"))
-        conn.execute(text(f"INSERT INTO {schema}.licences VALUES ('P1', '甲', 10.50, '2024-01-02', true, "
-                          "'2026-01-01 08:00+08'), ('P2', '乙', 3, NULL, false, '2026-01-01 09:00+08')"))
-    try:
-        first, second = _pull_twice(
-            client, code, PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), engine,
-            f"{schema}.licences",
-            f"UPDATE {schema}.licences SET amount = 11, updated_at = '2026-01-03 08:00+08' WHERE reg_no = 'P2'")
-        assert (first["inserted"], second["rows"], second["updated"]) == (2, 1, 1)
-        stored = {(r["record_key"], r["record_version"]): r for r in dataset_rows(client, code)}
-        assert stored[("P1", 1)]["amount"] == 1050 and stored[("P2", 2)]["amount"] == 1100
-        assert str(stored[("P1", 1)]["issued_on"]) == "2024-01-02" and stored[("P1", 1)]["valid"] is True
-    finally:
+    schema = "business"
+    with pg_database(f"govdata_pull_source_{os.getpid()}") as url:
+        engine = create_engine(url)
         with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            conn.execute(text(f"CREATE TABLE {schema}.licences (reg_no varchar(20) PRIMARY KEY, holder text, "
+                              "amount numeric(12,2), issued_on date, valid boolean, updated_at timestamptz)"))
+            conn.execute(text(f"INSERT INTO {schema}.licences VALUES ('P1', '甲', 10.50, '2024-01-02', true, "
+                              "'2026-01-01 08:00+08'), ('P2', '乙', 3, NULL, false, '2026-01-01 09:00+08')"))
+        try:
+            first, second = _pull_twice(
+                client, code, url, engine, f"{schema}.licences",
+                f"UPDATE {schema}.licences SET amount = 11, updated_at = '2026-01-03 08:00+08' WHERE reg_no = 'P2'")
+        finally:
+            engine.dispose()
+    assert (first["inserted"], second["rows"], second["updated"]) == (2, 1, 1)
+    stored = {(r["record_key"], r["record_version"]): r for r in dataset_rows(client, code)}
+    assert stored[("P1", 1)]["amount"] == 1050 and stored[("P2", 2)]["amount"] == 1100
+    assert str(stored[("P1", 1)]["issued_on"]) == "2024-01-02" and stored[("P1", 1)]["valid"] is True
 
 
 MARIADB_URL = "mysql+pymysql://root@127.0.0.1/test"

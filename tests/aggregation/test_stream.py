@@ -180,7 +180,7 @@ def test_failures_are_recorded_and_the_job_goes_on(subscribed):
     assert keys(client, code) == [("S1", 1)]
     with client.db.session() as session:
         failed = session.scalar(select(StreamRun).where(StreamRun.subscription_id == broken.json()["id"]))
-        assert failed.status == "failed" and "stream not found" in failed.error
+        assert failed.status == "failed" and failed.error == "消息服务不可用：消息流不存在"
     runs = client.get(f"/api/v1/datasets/{code}/streams/{subscription_id}/runs", headers=manager)
     assert runs.status_code == 200 and runs.json()[0]["trigger"] == "job"
 

@@ -1,7 +1,10 @@
 """NATS JetStream for real-time aggregation (AGG-2): fetch from a durable pull consumer, and send the
 acknowledgements later (any connection may publish to a message's reply subject, so the platform fetches,
 closes, commits, and only then acknowledges). nats-py is asynchronous; these functions are not, so the
-services and jobs stay synchronous. Connections fail fast: no reconnects, a 5-second connect timeout."""
+services and jobs stay synchronous. Connections fail fast: no reconnects, a 5-second connect timeout.
+
+Every connection first checks the server against ``GOVDATA_SOURCE_ALLOWED_NETWORKS`` and goes to the checked
+address (``source_urls.server_connection``); a failure is told as one of ``source_urls``' fixed reasons."""
 
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from govdata.core.errors import invalid
+from govdata.aggregation import source_urls
+from govdata.aggregation.source_urls import Reach
+from govdata.core.errors import DomainError, invalid
 
 T = TypeVar("T")
 
-SCHEMES = ("nats", "tls", "ws", "wss")
 CONNECT_TIMEOUT = 5
 ACK_WAIT = 120  # seconds a fetched message waits for its acknowledgement before it is redelivered
 ACK, NAK, TERM = b"+ACK", b"-NAK", b"+TERM"
@@ -37,11 +41,10 @@ class Delivery:
     reply: str
 
 
-def check_server(raw: str) -> str:
-    server = raw.strip()
-    parts = urlsplit(server)
-    if parts.scheme not in SCHEMES or not parts.hostname:
-        raise invalid("server", "应为 nats://主机:端口（或 tls://、ws://、wss://）", message_en="must be nats://host:port")
+def check_server(raw: str, reach: Reach) -> str:
+    """The server URL when its form is plain (``source_urls.check_server``) and it may be reached."""
+    server = source_urls.check_server(raw)
+    source_urls.server_connection(server, reach)
     return server
 
 
@@ -84,32 +87,36 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def _quiet(_error: Exception) -> None:
-    """nats-py logs every failed attempt with a traceback by default; the caller reports the failure."""
+def _target(server: str, reach: Reach) -> tuple[str, str | None]:
+    try:
+        return source_urls.server_connection(server, reach)
+    except DomainError:  # not allowed (any more): nothing is connected
+        raise StreamError(source_urls.NOT_ALLOWED) from None
 
 
-async def _connect(server: str) -> Any:
+async def _connect(target: tuple[str, str | None], seen: list[BaseException]) -> Any:
     import nats
 
-    return await nats.connect(servers=[server], connect_timeout=CONNECT_TIMEOUT, allow_reconnect=False,
-                              max_reconnect_attempts=1, error_cb=_quiet)
+    async def remember(error: Exception) -> None:  # nats-py would log each failed attempt; the caller reports
+        seen.append(error)
+
+    url, tls_hostname = target
+    return await nats.connect(servers=[url], tls_hostname=tls_hostname, connect_timeout=CONNECT_TIMEOUT,
+                              allow_reconnect=False, max_reconnect_attempts=1, reconnect_time_wait=0,
+                              error_cb=remember)
 
 
-def _message(exc: BaseException, secrets: Sequence[str]) -> str:
-    text = str(exc) or type(exc).__name__
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text[:500]
-
-
-def fetch(server: str, stream: str, subject: str, durable: str, max_messages: int, timeout: float) -> list[Delivery]:
+def fetch(server: str, stream: str, subject: str, durable: str, max_messages: int, timeout: float,
+          reach: Reach) -> list[Delivery]:
     """Up to ``max_messages`` messages from the durable pull consumer (made on first use with explicit
     acknowledgement), waiting at most ``timeout`` seconds; none are acknowledged here."""
     import nats.errors
     from nats.js.api import AckPolicy, ConsumerConfig
 
+    target, seen = _target(server, reach), []
+
     async def go() -> list[Delivery]:
-        nc = await _connect(server)
+        nc = await _connect(target, seen)
         try:
             js = nc.jetstream()
             config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=ACK_WAIT)
@@ -126,15 +133,19 @@ def fetch(server: str, stream: str, subject: str, durable: str, max_messages: in
     try:
         return _run(go())
     except (nats.errors.Error, OSError, asyncio.TimeoutError) as exc:
-        raise StreamError(_message(exc, secrets_of(server))) from exc
+        raise StreamError(source_urls.stream_reason(exc, seen, secrets_of(server))) from exc
 
 
-def reply(server: str, replies: Sequence[tuple[str, bytes]]) -> None:
+def reply(server: str, replies: Sequence[tuple[str, bytes]], reach: Reach) -> None:
     """Publish acknowledgements (``ACK``, ``NAK``, ``TERM``) to the messages' reply subjects."""
     import nats.errors
 
+    if not replies:
+        return
+    target, seen = _target(server, reach), []
+
     async def go() -> None:
-        nc = await _connect(server)
+        nc = await _connect(target, seen)
         try:
             for subject, kind in replies:
                 await nc.publish(subject, kind)
@@ -142,9 +153,7 @@ def reply(server: str, replies: Sequence[tuple[str, bytes]]) -> None:
         finally:
             await nc.close()
 
-    if not replies:
-        return
     try:
         _run(go())
     except (nats.errors.Error, OSError, asyncio.TimeoutError) as exc:
-        raise StreamError(_message(exc, secrets_of(server))) from exc
+        raise StreamError(source_urls.stream_reason(exc, seen, secrets_of(server))) from exc

@@ -8,6 +8,9 @@ change settings or reach the file system (outside string literals and quoted nam
 read-only as well where the database allows: ``SET TRANSACTION READ ONLY`` (PostgreSQL, Oracle),
 ``SET SESSION TRANSACTION READ ONLY`` + ``START TRANSACTION READ ONLY`` (MySQL/MariaDB), a ``mode=ro``
 URI plus ``PRAGMA query_only`` (SQLite, which also never creates a missing file).
+
+Which parameters a URL may carry, where a connection may go, and the plain reasons a failure is told as
+(never the driver's text): ``source_urls``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from typing import Any
 
 from sqlalchemy import and_, column, create_engine, literal_column, or_, select, table, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import FromClause, Select
 
-from govdata.core.errors import Invalid, invalid
+from govdata.aggregation import source_urls
+from govdata.aggregation.source_urls import Reach
+from govdata.core.errors import DomainError, Invalid, invalid
 
 #: backend → accepted drivers (first installed one is the default) and the module each needs.
 SUPPORTED: dict[str, tuple[str, ...]] = {
@@ -72,15 +77,20 @@ def parse_url(raw: str) -> URL:
     if not installed:
         raise _url_error(f"平台未安装{BACKEND_LABELS[backend]}的数据库驱动（{'、'.join(candidates)}）",
                          f"no driver installed for {backend} ({', '.join(candidates)})")
-    url = url.set(drivername=f"{backend}+{installed[0]}")
+    url = source_urls.check_parameters(url.set(drivername=f"{backend}+{installed[0]}"), backend)
     if backend == "sqlite":
         path = url.database or ""
         if not path or path == ":memory:" or not Path(path).is_absolute():
             raise _url_error("SQLite数据源须为数据库文件的绝对路径（sqlite:////绝对路径/文件.db）",
                              "a SQLite source must be an absolute file path")
-    elif not url.host:
-        raise _url_error("连接地址缺少主机名", "the URL names no host")
+    else:
+        source_urls.canonical_host(url.host)
     return url
+
+
+def stored_url(raw: str) -> URL:
+    """A stored URL as it was saved, without today's checks (to keep its password when it is changed)."""
+    return make_url(raw)
 
 
 def backend_of(url: URL) -> str:
@@ -111,20 +121,6 @@ def with_kept_password(new: URL, old: URL) -> URL:
         if value == MASK and key in old.query:
             query[key] = old.query[key]
     return new.set(query=query)
-
-
-def error_text(exc: BaseException, secrets: Sequence[str] = ()) -> str:
-    """A short message for a source database error, with any credential scrubbed out."""
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        message = f"{type(exc.orig).__name__}: {exc.orig}"
-    elif isinstance(exc, SQLAlchemyError):
-        message = str(exc).split("\n(Background on this error", 1)[0]
-    else:
-        message = f"{type(exc).__name__}: {exc}"
-    message = message.split("\n[SQL:", 1)[0].strip()
-    for secret in secrets:
-        message = message.replace(secret, MASK)
-    return message[:1000]
 
 
 # --- the read-only SELECT -------------------------------------------------------------------------------
@@ -217,43 +213,48 @@ def check_name(value: str, what: str, dotted: bool = False) -> str:
 
 # --- connections ------------------------------------------------------------------------------------------
 
-def _engine(url: URL) -> Engine:
-    backend = backend_of(url)
-    if backend == "sqlite":
-        uri = Path(str(url.database)).as_uri() + "?mode=ro"  # never creates a missing file
+class SourceError(Exception):
+    """The source database failed (unreachable, credentials refused, no such table…), may not be reached
+    (``source_urls``), or does not fit the configuration (a configured column is missing); the message is
+    one of the platform's own, never the driver's text."""
+
+
+def _engine(url: URL, reach: Reach) -> Engine:
+    try:
+        target, args = source_urls.connection(url, reach)
+    except DomainError as exc:  # refused by the allow-lists (changed since the source was registered?)
+        message = exc.errors[0].message if exc.errors else exc.message("zh")
+        raise SourceError(source_urls.NOT_ALLOWED if exc.code == "source_host_refused" else message) from None
+    if isinstance(target, Path):
+        uri = target.as_uri() + "?mode=ro"  # the checked real path; never creates a missing file
 
         def creator() -> sqlite3.Connection:
             return sqlite3.connect(uri, uri=True, timeout=CONNECT_TIMEOUT, check_same_thread=False)
 
         return create_engine("sqlite://", creator=creator, poolclass=NullPool)
-    args: dict[str, Any] = {}
-    if backend == "postgresql":
-        args = {"connect_timeout": CONNECT_TIMEOUT}
-    elif backend in ("mysql", "mariadb"):
-        args = {"connect_timeout": CONNECT_TIMEOUT, "read_timeout": STATEMENT_TIMEOUT_MS // 1000}
-    return create_engine(url, poolclass=NullPool, connect_args=args)
-
-
-class SourceError(Exception):
-    """The source database failed (unreachable, credentials refused, no such table…) or does not fit the
-    configuration (a configured column is missing); the message is short and holds no credential."""
+    backend = backend_of(target)
+    args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    if backend in ("mysql", "mariadb"):
+        args["read_timeout"] = STATEMENT_TIMEOUT_MS // 1000
+    return create_engine(target, poolclass=NullPool, connect_args=args)
 
 
 @contextmanager
-def reading(url: URL, secrets: Sequence[str] = ()) -> Iterator[Connection]:
+def reading(url: URL, reach: Reach, secrets: Sequence[str] = ()) -> Iterator[Connection]:
     """A connection to the source in a read-only transaction, rolled back and closed afterwards. Failing to
-    connect raises :class:`SourceError`; so does :func:`fetch`; other errors of the caller pass through."""
-    engine = _engine(url)
+    connect (or being refused by ``reach``) raises :class:`SourceError`; so does :func:`fetch`; other errors
+    of the caller pass through."""
+    engine = _engine(url, reach)
     try:
         try:
             connection = engine.connect()
         except (SQLAlchemyError, OSError) as exc:
-            raise SourceError(error_text(exc, secrets)) from exc
+            raise SourceError(source_urls.reason(exc, secrets)) from exc
         try:
             _read_only(connection)
         except (SQLAlchemyError, OSError) as exc:
             connection.close()
-            raise SourceError(error_text(exc, secrets)) from exc
+            raise SourceError(source_urls.reason(exc, secrets)) from exc
         try:
             yield connection
         finally:
@@ -286,7 +287,7 @@ def fetch(connection: Connection, stmt: Any, secrets: Sequence[str] = ()) -> lis
     try:
         return list(connection.execute(stmt).all())
     except (SQLAlchemyError, OSError) as exc:
-        raise SourceError(error_text(exc, secrets)) from exc
+        raise SourceError(source_urls.reason(exc, secrets, reading=True)) from exc
 
 
 def relation(table_name: str | None, query: str | None, names: Sequence[str] = ()) -> FromClause:
@@ -307,7 +308,7 @@ def source_columns(connection: Connection, table_name: str | None, query: str | 
     try:
         return list(connection.execute(stmt).keys())
     except (SQLAlchemyError, OSError) as exc:
-        raise SourceError(error_text(exc, secrets)) from exc
+        raise SourceError(source_urls.reason(exc, secrets, reading=True)) from exc
 
 
 @dataclass

@@ -72,6 +72,9 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "pull_source_url_invalid": (422, "数据源连接地址无效或数据库类型不受支持", "Invalid source URL or unsupported database"),
     "pull_query_refused": (422, "查询语句不是单条只读SELECT", "The query is not a single read-only SELECT"),
     "pull_source_failed": (422, "数据源连接或读取失败", "The source database could not be reached or read"),
+    "source_param_refused": (422, "连接地址含有不允许的参数", "The connection URL holds a parameter that is not allowed"),
+    "source_host_refused": (422, "数据源主机不在平台允许连接的范围内", "The source host may not be reached"),
+    "source_path_refused": (422, "SQLite数据源文件不在平台允许的目录中", "The SQLite file is outside the allowed folder"),
     # sharing (sharing/filters.py)
     "share_item_not_granted": (403, "请求的信息项不在授权范围内", "The item is not in the grant"),
     # the data service API (sharing/service/access.py)

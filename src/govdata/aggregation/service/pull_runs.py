@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from govdata.aggregation import policy, source_values, sources
 from govdata.aggregation.models import PullRun, PullSource
 from govdata.aggregation.service.ingest import Target, commit_batch, target_of, validate_rows
-from govdata.aggregation.service.pulls import source_url
+from govdata.aggregation.service.pulls import reach, source_url
 from govdata.catalog.models import Resource
 from govdata.core import audit
 from govdata.core.actor import Actor
@@ -91,7 +91,7 @@ def _pull(session: Session, actor: Actor, source: PullSource, target: Target, ru
     position = source.position
     after = None if position is None else [source_values.decode(position["watermark"]),
                                            *[source_values.decode(k) for k in position["key"]]]
-    with sources.reading(url, secrets) as connection:
+    with sources.reading(url, reach(session), secrets) as connection:
         available = sources.source_columns(connection, source.table_name, source.query, secrets)
         plan = sources.plan_for(available, source.column_map or {}, source.watermark_column, source.key_columns,
                                 items)

@@ -4,7 +4,9 @@ Running a pull is in ``service.pull_runs``.
 A source belongs to one published structured catalog entry and its providing department. Its URL is kept
 only SM4-GCM encrypted (``core.crypto.encrypt_field``, bound to the row id); pages, the API and audit
 entries show it masked (``sources.masked``) or not at all. SQLite files live on the platform's own server,
-so only the platform administrator may register them; departments register networked databases.
+so only the platform administrator may register them, and only inside ``GOVDATA_SOURCE_SQLITE_DIR``;
+departments register networked databases inside ``GOVDATA_SOURCE_ALLOWED_NETWORKS`` (``source_urls``: the
+URL's parameters, its host and where it resolves are checked here and again at every connection).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from govdata.aggregation import policy, sources
+from govdata.aggregation import policy, source_urls, sources
 from govdata.aggregation.models import PullRun, PullSource
 from govdata.aggregation.service.common import resource_by_code
 from govdata.aggregation.service.ingest import target_of
@@ -64,10 +66,20 @@ def _context(source: PullSource) -> str:
     return f"pull_source:{source.id}"
 
 
-def source_url(session: Session, source: PullSource) -> URL:
-    """The decrypted URL, for connecting only (never shown, logged or audited)."""
+def _stored_url(session: Session, source: PullSource) -> URL:
     raw = decrypt_field(settings_of(session).resolved_secret_key, source.url_enc, _context(source))
-    return sources.parse_url(raw)
+    return sources.stored_url(raw)
+
+
+def source_url(session: Session, source: PullSource) -> URL:
+    """The decrypted URL, checked as a new one would be, for connecting only (never shown, logged or
+    audited); where it may connect is checked again by ``sources.reading``."""
+    return sources.parse_url(_stored_url(session, source).render_as_string(hide_password=False))
+
+
+def reach(session: Session) -> source_urls.Reach:
+    """Where sources may connect, as the administrator set it."""
+    return source_urls.reach_of(settings_of(session))
 
 
 def _source(session: Session, code: str, source_id: int) -> tuple[Resource, PullSource]:
@@ -78,13 +90,14 @@ def _source(session: Session, code: str, source_id: int) -> tuple[Resource, Pull
     return resource, source
 
 
-def _parse(actor: Actor, raw: str, old: URL | None = None) -> URL:
+def _parse(session: Session, actor: Actor, raw: str, old: URL | None = None) -> URL:
     url = sources.parse_url(raw)
     if old is not None:
         url = sources.with_kept_password(url, old)
     if sources.backend_of(url) == "sqlite" and not (actor.kind == "platform" or actor.has("platform_admin")):
         raise invalid("url", "SQLite文件位于平台服务器上，只能由平台管理员登记为数据源", code="pull_source_url_invalid",
                       message_en="only the platform administrator may register a SQLite file")
+    source_urls.check_url(url, reach(session))
     return url
 
 
@@ -149,7 +162,7 @@ def register_pull_source(session: Session, actor: Actor, code: str, payload: Pul
     """Register a database the entry's dataset is pulled from (not run yet; see ``run_pull``)."""
     resource = resource_by_code(session, code)
     authorize(actor, policy.register_pull_source, resource)
-    url = _parse(actor, payload.url)
+    url = _parse(session, actor, payload.url)
     name = payload.name.strip()
     _name_free(session, resource, name)
     source = PullSource(resource_id=resource.id, department_id=resource.department_id, name=name,
@@ -184,8 +197,8 @@ def update_pull_source(session: Session, actor: Actor, code: str, source_id: int
         source.name = data["name"].strip()
     restart = False
     if data.get("url") is not None:
-        old = source_url(session, source)
-        url = _parse(actor, data["url"], old)
+        old = _stored_url(session, source)
+        url = _parse(session, actor, data["url"], old)
         if url != old:
             restart = _endpoint(url) != _endpoint(old) or url.drivername != old.drivername
             source.dialect, source.url_masked = sources.backend_of(url), sources.masked(url)
@@ -228,7 +241,7 @@ def check_pull_source(session: Session, actor: Actor, code: str, source_id: int)
     secrets = sources.secrets_of(url)
     items = [(i.field_code, i.data_type) for i in target_of(session, resource).version.items]
     try:
-        with sources.reading(url, secrets) as connection:
+        with sources.reading(url, reach(session), secrets) as connection:
             available = sources.source_columns(connection, source.table_name, source.query, secrets)
         plan = sources.plan_for(available, source.column_map or {}, source.watermark_column, source.key_columns,
                                 items)

@@ -12,7 +12,10 @@ Per message: committed or rejected as a whole (``mode=all``; the rejected batch 
 acknowledged) → ACK; not JSON, too many rows, or a message id reused with other content → TERM (never
 redelivered) and listed in the run's ``errors``; a failure that may pass (concurrent write) → NAK for it
 and every later message of the fetch, and the run stops. An unreachable server or missing stream fails
-the run (recorded, not raised).
+the run (recorded, not raised, as one of ``source_urls``' fixed reasons).
+
+The server must be a plain URL whose host lies in ``GOVDATA_SOURCE_ALLOWED_NETWORKS``, checked when the
+subscription is registered and at every connection (``jetstream``), acknowledgements included.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from govdata.aggregation import jetstream, policy
+from govdata.aggregation import jetstream, policy, source_urls
 from govdata.aggregation.models import Batch, StreamRun, StreamSubscription
 from govdata.aggregation.service.common import resource_by_code
 from govdata.aggregation.service.ingest import Target, commit_batch, target_of, validate_rows
@@ -45,7 +48,7 @@ __all__ = ["StreamSubscriptionCreate", "consume_stream", "consume_streams", "lis
 log = logging.getLogger("govdata.aggregation.stream")
 
 MAX_MESSAGES = 10_000
-_PENDING = "aggregation.stream.pending"  # session.info: [(subscription id, server, [(reply subject, kind)])]
+_PENDING = "aggregation.stream.pending"  # session.info: [(subscription id, server, reach, [(reply subject, kind)])]
 
 
 class StreamSubscriptionCreate(BaseModel):
@@ -63,6 +66,10 @@ class StreamSubscriptionCreate(BaseModel):
 
 def _context(subscription: StreamSubscription) -> str:
     return f"stream_server:{subscription.id}"
+
+
+def _reach(session: Session) -> source_urls.Reach:
+    return source_urls.reach_of(settings_of(session))
 
 
 def _server(session: Session, subscription: StreamSubscription) -> str:
@@ -83,7 +90,7 @@ def register_stream_subscription(session: Session, actor: Actor, code: str,
     resource = resource_by_code(session, code)
     authorize(actor, policy.register_stream_subscription, resource)
     target_of(session, resource)  # published and structured
-    server = jetstream.check_server(payload.server)
+    server = jetstream.check_server(payload.server, _reach(session))
     stream, durable = jetstream.check_name(payload.stream, "stream"), jetstream.check_name(payload.durable, "durable")
     subject, name = jetstream.check_subject(payload.subject), payload.name.strip()
     if session.scalar(select(StreamSubscription.id).where(StreamSubscription.resource_id == resource.id,
@@ -151,13 +158,13 @@ def consume_stream(session: Session, actor: Actor, subscription_id: int, max_mes
                     inserted=0, updated=0, unchanged=0, rejected=0, batch_ids=[], errors=[])
     session.add(run)
     session.flush()
-    server = _server(session, subscription)
+    server, reach = _server(session, subscription), _reach(session)
     replies: list[tuple[str, bytes]] = []
     try:
         target = target_of(session, resource)
         limit = max(1, min(max_messages or subscription.max_messages, MAX_MESSAGES))
         deliveries = jetstream.fetch(server, subscription.stream, subscription.subject, subscription.durable,
-                                     limit, timeout)
+                                     limit, timeout, reach)
     except DomainError as exc:
         run.status, run.error = "failed", exc.message("zh")
     except jetstream.StreamError as exc:
@@ -182,7 +189,7 @@ def consume_stream(session: Session, actor: Actor, subscription_id: int, max_mes
                          "replayed": run.replayed, "terminated": run.terminated, "errors": run.errors,
                          "error": run.error})
     session.flush()
-    _after_commit(session, subscription.id, server, replies)
+    _after_commit(session, subscription.id, server, reach, replies)
     return run
 
 
@@ -235,18 +242,19 @@ def _terminate(run: StreamRun, delivery: jetstream.Delivery, key: str, code: str
 
 # --- acknowledgements after the commit ------------------------------------------------------------------
 
-def _after_commit(session: Session, subscription_id: int, server: str, replies: list[tuple[str, bytes]]) -> None:
+def _after_commit(session: Session, subscription_id: int, server: str, reach: source_urls.Reach,
+                  replies: list[tuple[str, bytes]]) -> None:
     pending = session.info.setdefault(_PENDING, [])
-    pending.append((subscription_id, server, replies))
+    pending.append((subscription_id, server, reach, replies))
     if not event.contains(session, "after_commit", _send_pending):
         event.listen(session, "after_commit", _send_pending)
         event.listen(session, "after_soft_rollback", _nak_pending)
 
 
-def _flush(pending: list[tuple[int, str, list[tuple[str, bytes]]]], nak: bool = False) -> None:
-    for _, server, replies in pending:
+def _flush(pending: list[tuple[int, str, source_urls.Reach, list[tuple[str, bytes]]]], nak: bool = False) -> None:
+    for _, server, reach, replies in pending:
         try:
-            jetstream.reply(server, [(subject, jetstream.NAK if nak else kind) for subject, kind in replies])
+            jetstream.reply(server, [(subject, jetstream.NAK if nak else kind) for subject, kind in replies], reach)
         except jetstream.StreamError as exc:  # not acknowledged: redelivered later, and answered as replayed
             log.warning("stream acknowledgements not sent: %s", exc)
 
