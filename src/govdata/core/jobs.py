@@ -1,4 +1,4 @@
-"""Periodic jobs, run in-process (DESIGN.md: one machine, jobs in-process) on APScheduler.
+"""Periodic jobs, run in-process (one machine, jobs in the server process) on APScheduler.
 
 A context declares its job with :func:`job`; the function takes a Session and the platform actor that
 jobs act as (``platform_actor("govdata-job", "job")``), calls its own services, and returns a short summary
