@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     lockout_failures: int = Field(default=5, description="Failed sign-ins that lock an account.")
     lockout_window_minutes: int = Field(default=15, description="Window in which failures are counted.")
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted (bytes).")
+    file_max_rows: int = Field(default=5_000_000, ge=1,
+                               description="Data rows a file load may hold (CSV or XLSX); past it the load is refused.")
+    file_max_columns: int = Field(default=1_000, ge=1, le=16_384,
+                                  description="Columns a file load may have; checked on the header, before the rows.")
+    file_max_line_bytes: int = Field(default=2 << 20, ge=64 << 10, le=1 << 30,
+                                     description="Longest line (record) of a CSV file load, in bytes; also the block "
+                                                 "the CSV reader reads at a time.")
+    xlsx_max_unpacked_bytes: int = Field(default=1 << 30, ge=1 << 20,
+                                         description="Largest size an XLSX file load may unpack to (all its parts).")
+    xlsx_max_ratio: int = Field(default=100, ge=10, le=10_000,
+                                description="Largest compression ratio of an XLSX file load (unpacked / packed, each "
+                                            "part over 1 MiB and the whole): above it, a decompression bomb.")
     secret_grace_hours: int = Field(default=24, description="After a rotation the old AppSecret works this long.")
     redis_url: str | None = Field(default=None, description="Redis for replay nonces and grants' rate and quota counters.")
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")

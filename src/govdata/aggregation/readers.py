@@ -11,9 +11,11 @@ with the wrong number of fields). Those malformed rows are not fatal: they come 
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,35 +23,43 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from govdata.core.sheet_guard import XLSX_ROWS, FileProblem, Limits, check_dimension, check_xlsx, open_workbook
+
+__all__ = ["FileProblem", "Limits", "Malformed", "chunks", "read_header", "sniff"]
+
 CHUNK_ROWS = 40_000
-#: Bytes the CSV parser reads at a time.
-BLOCK_SIZE = 2 << 20
 SAMPLE_ROWS = 5
 _SNIFF_BYTES = 1 << 20
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
-class FileProblem(ValueError):
-    """The file as a whole cannot be read: ``code`` is stable, ``message`` Chinese."""
-
-    def __init__(self, code: str, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code, self.message, self.message_en = code, message, message_en
-
-
-@dataclass
 class Malformed:
-    """Data rows whose number of fields differs from the header's."""
+    """Data rows whose number of fields differs from the header's. Their numbers are kept (8 bytes each); their
+    text goes to ``sink`` (the rejection report) at once, so a file of nothing but such rows does not pile up in
+    memory — or into ``texts`` when there is no sink."""
 
-    rows: list[tuple[int, str]] = field(default_factory=list)  # (row number, raw text of the row)
+    def __init__(self, sink: Callable[[int, str], None] | None = None) -> None:
+        self._numbers = array("q")
+        self._sink = sink
+        self.texts: list[tuple[int, str]] = []
+
+    def add(self, row_no: int, text: str) -> None:
+        self._numbers.append(row_no)
+        if self._sink is not None:
+            self._sink(row_no, text)
+        else:
+            self.texts.append((row_no, text))
+
+    def __len__(self) -> int:
+        return len(self._numbers)
 
     def numbers(self, start: int, count: int) -> np.ndarray:
         """Data row numbers of the next ``count`` well-formed rows, the first of which is the ``start``-th
         well-formed row: malformed rows seen so far are skipped over."""
         k = np.arange(start, start + count, dtype=np.int64)
-        if not self.rows:
+        if not self._numbers:
             return k
-        bad = np.sort(np.fromiter((n for n, _ in self.rows), dtype=np.int64))
+        bad = np.sort(np.frombuffer(self._numbers, dtype=np.int64))
         good_before = bad - np.arange(len(bad))  # a malformed row comes after this many well-formed ones + 1
         return k + np.searchsorted(good_before, k, side="right")
 
@@ -79,7 +89,9 @@ def sniff(path: Path, filename: str) -> tuple[str, str | None]:
     return "csv", "gb18030"
 
 
-def _check_headers(headers: list[str]) -> list[str]:
+def _check_headers(headers: list[str], limits: Limits) -> list[str]:
+    if len(headers) > limits.max_columns:
+        raise limits.too_many_columns(len(headers))
     headers = [h.strip().lstrip("\ufeff") for h in headers]
     if not headers or all(not h for h in headers):
         raise FileProblem("file_no_header", "第1行应为列名", "the first row must hold column names")
@@ -96,55 +108,77 @@ def _check_headers(headers: list[str]) -> list[str]:
 
 # --- CSV -------------------------------------------------------------------------------------------------
 
+#: Bytes the CSV parser reads at a time; None: the longest line allowed (``Limits.max_line_bytes``), since
+#: pyarrow refuses a record longer than its block. Tests make it small to get many chunks.
+BLOCK_SIZE: int | None = None
+_STRADDLING = "straddl"  # pyarrow: "straddling object straddles two block boundaries"
 
-def _csv_reader(path: Path, encoding: str, malformed: Malformed | None, block_size: int | None = None) -> Any:
+
+def _first_line(path: Path, encoding: str, limits: Limits) -> list[str]:
+    """The column names, from at most ``max_line_bytes`` of the file."""
+    with path.open("rb") as probe:
+        first = probe.readline(limits.max_line_bytes + 1)
+    if len(first) > limits.max_line_bytes and not first.endswith(b"\n"):
+        raise limits.line_too_long(1)
+    text = first.decode(encoding, errors="replace").lstrip("\ufeff")
+    names = next(csv.reader([text]), None)
+    if names is None:
+        raise FileProblem("file_empty", "文件为空", "the file is empty")
+    return names
+
+
+def _unreadable(exc: Exception, limits: Limits, near: int | None = None) -> FileProblem:
+    if _STRADDLING in str(exc):
+        return limits.line_too_long(near)
+    where = f"第{near}行附近" if near else ""
+    return FileProblem("file_unreadable", f"CSV文件{where}无法读取：{exc}",
+                       f"unreadable CSV{f' near line {near}' if near else ''}: {exc}")
+
+
+def _csv_reader(path: Path, encoding: str, malformed: Malformed | None, limits: Limits) -> tuple[Any, list[str]]:
     def on_invalid(row: Any) -> str:
         if malformed is not None:
-            malformed.rows.append((int(row.number) - 1 if row.number and row.number > 0 else 0, row.text))
+            malformed.add(int(row.number) - 1 if row.number and row.number > 0 else 0, row.text)
         return "skip"
 
-    read = pacsv.ReadOptions(encoding=encoding, block_size=block_size or BLOCK_SIZE, use_threads=False)  # row numbers of bad rows need one parser
+    names = _first_line(path, encoding, limits)
+    headers = _check_headers(names, limits)  # before pyarrow makes a column of each
+    read = pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE or limits.max_line_bytes,
+                             use_threads=False)  # row numbers of bad rows need one parser
     parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
     convert = pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                   auto_dict_encode=False, check_utf8=False)
+                                   auto_dict_encode=False, check_utf8=False,
+                                   column_types={name: pa.string() for name in names})
     try:
-        with path.open("rb") as probe:
-            first = probe.readline()
-        names = next(iter(_decode_first_line(first, encoding)), None)
-        if names is None:
-            raise FileProblem("file_empty", "文件为空", "the file is empty")
-        convert.column_types = {name: pa.string() for name in names}
-        return pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise FileProblem("file_unreadable", f"CSV文件无法读取：{exc}", f"unreadable CSV: {exc}") from None
+        raise _unreadable(exc, limits) from None
+    if len(reader.schema.names) != len(headers):
+        raise FileProblem("file_no_header", "第1行的列名无法识别", "the first row cannot be read as column names")
+    return reader, headers
 
 
-def _decode_first_line(line: bytes, encoding: str) -> Iterator[list[str]]:
-    import csv
-
-    text = line.decode(encoding, errors="replace").lstrip("\ufeff")
-    yield from csv.reader([text])
-
-
-def csv_header(path: Path, encoding: str) -> tuple[list[str], list[list[str]]]:
-    reader = _csv_reader(path, encoding, None, block_size=1 << 20)
-    headers = _check_headers(list(reader.schema.names))
+def csv_header(path: Path, encoding: str, limits: Limits) -> tuple[list[str], list[list[str]]]:
+    reader, headers = _csv_reader(path, encoding, None, limits)
     sample: list[list[str]] = []
-    for batch in reader:
-        for row in batch.slice(0, SAMPLE_ROWS - len(sample)).to_pylist():
-            sample.append([str(v) for v in row.values()])
-        if len(sample) >= SAMPLE_ROWS:
-            break
+    try:
+        for batch in reader:
+            for row in batch.slice(0, SAMPLE_ROWS - len(sample)).to_pylist():
+                sample.append([str(v) for v in row.values()])
+            if len(sample) >= SAMPLE_ROWS:
+                break
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _unreadable(exc, limits) from None
     return headers, sample
 
 
 Chunk = tuple[np.ndarray, dict[str, pa.Array]]
 
 
-def csv_chunks(path: Path, encoding: str, malformed: Malformed, chunk_rows: int | None = None) -> Iterator[Chunk]:
+def csv_chunks(path: Path, encoding: str, malformed: Malformed, limits: Limits,
+               chunk_rows: int | None = None) -> Iterator[Chunk]:
     chunk_rows = chunk_rows or CHUNK_ROWS
-    reader = _csv_reader(path, encoding, malformed)
-    headers = _check_headers(list(reader.schema.names))
+    reader, headers = _csv_reader(path, encoding, malformed, limits)
     done = 0  # well-formed rows yielded so far
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
@@ -152,13 +186,14 @@ def csv_chunks(path: Path, encoding: str, malformed: Malformed, chunk_rows: int 
         for batch in reader:
             pending.append(batch)
             pending_rows += batch.num_rows
+            if done + pending_rows + len(malformed) > limits.max_rows:
+                raise limits.too_many_rows(done + pending_rows + len(malformed))
             if pending_rows >= chunk_rows:
                 yield malformed.numbers(done + 1, pending_rows), _columns(headers, pending)
                 done += pending_rows
                 pending, pending_rows = [], 0
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise FileProblem("file_unreadable", f"CSV文件第{done + pending_rows + 2}行附近无法读取：{exc}",
-                          f"unreadable CSV near line {done + pending_rows + 2}: {exc}") from None
+        raise _unreadable(exc, limits, done + pending_rows + len(malformed) + 2) from None
     if pending_rows:
         yield malformed.numbers(done + 1, pending_rows), _columns(headers, pending)
 
@@ -188,35 +223,8 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
-    handle = path.open("rb")  # a file object: openpyxl would judge a path by its extension
-    try:
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
-        handle.close()
-        raise FileProblem("file_unreadable", f"Excel文件无法读取：{exc}", f"unreadable XLSX: {exc}") from None
-    try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
-        handle.close()
-
-
-def xlsx_header(path: Path) -> tuple[list[str], list[list[str]]]:
-    rows = _xlsx_rows(path)
-    first = next(rows, None)
-    if first is None:
-        raise FileProblem("file_empty", "工作表为空", "the worksheet is empty")
-    headers = _check_headers([_cell_text(v) for v in _trim(first)])
-    sample = []
-    for row in rows:
-        if len(sample) >= SAMPLE_ROWS:
-            break
-        if any(v not in (None, "") for v in row):
-            sample.append([_cell_text(v) for v in row[:len(headers)]])
-    return headers, sample
+def _is_blank(row: tuple[Any, ...]) -> bool:
+    return row.count(None) + row.count("") == len(row)
 
 
 def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -226,42 +234,107 @@ def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return row[:end]
 
 
-def xlsx_chunks(path: Path, malformed: Malformed, chunk_rows: int | None = None) -> Iterator[Chunk]:
-    chunk_rows = chunk_rows or CHUNK_ROWS
-    rows = _xlsx_rows(path)
-    first = next(rows, None)
-    if first is None:
-        raise FileProblem("file_empty", "工作表为空", "the worksheet is empty")
-    headers = _check_headers([_cell_text(v) for v in _trim(first)])
-    width = len(headers)
-    buffers: list[list[str]] = [[] for _ in headers]
-    numbers: list[int] = []
-    for row_no, row in enumerate(rows, 1):
-        if not any(v not in (None, "") for v in row):
+@contextmanager
+def _open_xlsx(path: Path, limits: Limits) -> Iterator[tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """The header and the data rows ``(row number, values)`` of the first worksheet.
+
+    The archive is checked before openpyxl opens it (``check_xlsx``: sizes, compression ratio, parts); a
+    declared size (``<dimension>``) beyond what Excel allows is refused before a row is read. A declared size
+    is not trusted further — Excel's "used range" often reaches far past the data, and other writers omit or
+    misstate it — so it neither ends the reading (openpyxl would drop the rows past a stale one) nor refuses
+    within Excel's limits: the header's columns and the non-blank rows are counted as they stream. A data row
+    is read as wide as declared or one cell wider than the header (at most ``max_columns`` + 1), so a row
+    with a field too many is seen and no row costs more than that."""
+    with path.open("rb") as handle:  # a file object: openpyxl would judge a path by its extension
+        check_xlsx(handle, limits)
+        handle.seek(0)
+        try:
+            workbook = open_workbook(handle)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
+            raise FileProblem("file_unreadable", f"Excel文件无法读取：{exc}", f"unreadable XLSX: {exc}") from None
+        try:
+            if not workbook.worksheets:
+                raise FileProblem("file_empty", "工作簿中没有工作表", "the workbook has no worksheet")
+            sheet = workbook.worksheets[0]
+            declared = sheet.max_column if sheet.max_row and sheet.max_column else None
+            check_dimension(sheet.max_row, declared)
+            sheet.reset_dimensions()
+            cap = limits.max_columns + 1
+            first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=cap, values_only=True), None)
+            if first is None:
+                raise FileProblem("file_empty", "工作表为空", "the worksheet is empty")
+            header = [_cell_text(v) for v in _trim(first)]
+            if len(header) >= cap:
+                raise limits.too_many_columns()  # read no further than one past the limit: more is not known
+            headers = _check_headers(header, limits)
+            width = min(max(declared or 0, len(headers) + 1), cap)
+            yield headers, _xlsx_data(sheet, width, limits)
+        except (FileProblem, GeneratorExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a part that fails to parse half-way
+            raise FileProblem("file_unreadable", f"Excel文件无法读取：{exc}", f"unreadable XLSX: {exc}") from None
+        finally:
+            workbook.close()
+
+
+def _xlsx_data(sheet: Any, width: int, limits: Limits) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Non-blank data rows; ``file_too_many_rows`` past ``max_rows`` of them or past Excel's last row."""
+    records = 0
+    for row_no, row in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 1):
+        if row_no >= XLSX_ROWS:
+            raise limits.too_many_rows(row_no)
+        if _is_blank(row):
             continue  # a blank worksheet row is formatting, not a record
-        if len(_trim(row)) > width:
-            malformed.rows.append((row_no, ",".join(_cell_text(v) for v in row)))
-            continue
-        numbers.append(row_no)
-        for i in range(width):
-            buffers[i].append(_cell_text(row[i]) if i < len(row) else "")
-        if len(numbers) >= chunk_rows:
-            yield np.array(numbers, dtype=np.int64), {h: pa.array(b, pa.string()) for h, b in zip(headers, buffers, strict=True)}
-            buffers, numbers = [[] for _ in headers], []
-    if numbers:
-        yield np.array(numbers, dtype=np.int64), {h: pa.array(b, pa.string()) for h, b in zip(headers, buffers, strict=True)}
+        records += 1
+        if records > limits.max_rows:
+            raise limits.too_many_rows(records)
+        yield row_no, row
 
 
-def read_header(path: Path, file_format: str, encoding: str | None) -> tuple[list[str], list[list[str]]]:
+def xlsx_header(path: Path, limits: Limits) -> tuple[list[str], list[list[str]]]:
+    with _open_xlsx(path, limits) as (headers, rows):
+        sample = []
+        for _, row in rows:
+            if len(sample) >= SAMPLE_ROWS:
+                break
+            sample.append([_cell_text(v) for v in row[:len(headers)]])
+        return headers, sample
+
+
+def xlsx_chunks(path: Path, malformed: Malformed, limits: Limits, chunk_rows: int | None = None) -> Iterator[Chunk]:
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    with _open_xlsx(path, limits) as (headers, rows):
+        width = len(headers)
+        buffers: list[list[str]] = [[] for _ in headers]
+        numbers: list[int] = []
+        for row_no, row in rows:
+            if len(row) > width and not _is_blank(row[width:]):
+                malformed.add(row_no, ",".join(_cell_text(v) for v in _trim(row)))
+                continue
+            numbers.append(row_no)
+            for i in range(width):
+                buffers[i].append(_cell_text(row[i]) if i < len(row) else "")
+            if len(numbers) >= chunk_rows:
+                yield np.array(numbers, dtype=np.int64), {h: pa.array(b, pa.string())
+                                                          for h, b in zip(headers, buffers, strict=True)}
+                buffers, numbers = [[] for _ in headers], []
+        if numbers:
+            yield np.array(numbers, dtype=np.int64), {h: pa.array(b, pa.string())
+                                                      for h, b in zip(headers, buffers, strict=True)}
+
+
+def read_header(path: Path, file_format: str, encoding: str | None,
+                limits: Limits | None = None) -> tuple[list[str], list[list[str]]]:
     """The column names and the first few data rows (as text)."""
     if file_format == "xlsx":
-        return xlsx_header(path)
-    return csv_header(path, encoding or "utf-8")
+        return xlsx_header(path, limits or Limits())
+    return csv_header(path, encoding or "utf-8", limits or Limits())
 
 
 def chunks(path: Path, file_format: str, encoding: str | None, malformed: Malformed,
-           chunk_rows: int | None = None) -> Iterator[Chunk]:
-    """The file's well-formed data rows in chunks of about ``chunk_rows`` rows."""
+           limits: Limits | None = None, chunk_rows: int | None = None) -> Iterator[Chunk]:
+    """The file's well-formed data rows in chunks of about ``chunk_rows`` rows; ``FileProblem`` when a limit
+    is passed on the way (the caller's transaction then writes nothing)."""
     if file_format == "xlsx":
-        return xlsx_chunks(path, malformed, chunk_rows)
-    return csv_chunks(path, encoding or "utf-8", malformed, chunk_rows)
+        return xlsx_chunks(path, malformed, limits or Limits(), chunk_rows)
+    return csv_chunks(path, encoding or "utf-8", malformed, limits or Limits(), chunk_rows)

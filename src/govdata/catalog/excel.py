@@ -37,6 +37,7 @@ from govdata.catalog.standard import (
     UPDATE_CYCLES,
 )
 from govdata.core.errors import DomainError, FieldError
+from govdata.core.sheet_guard import FileProblem, Limits, check_xlsx, open_workbook, refusal
 from govdata.core.sheet_writer import restore_text, xlsx_row
 
 RESOURCE_SHEET = "资源"
@@ -233,15 +234,17 @@ def check_upload(data: bytes) -> None:
             raise DomainError("upload_too_large", "文件解压后超过"
                               f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB上限，请拆分后分批导入",
                               "The workbook unpacks to more than the limit")
+    try:  # compression ratio, part names, external links, DTDs (the sizes above keep their own code)
+        check_xlsx(io.BytesIO(data), Limits(max_unpacked_bytes=MAX_UNPACKED_BYTES))
+    except FileProblem as exc:
+        raise refusal(exc, "excel_unreadable") from None
 
 
 def parse_workbook(data: bytes) -> ParsedCatalog:
     """Read an uploaded workbook into entries and cell errors; raise for a file that cannot be read."""
     check_upload(data)
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = open_workbook(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many kinds on a damaged file; all mean the same to the user
         raise unreadable("无法读取该 Excel 文件（文件已损坏或不是 Excel 保存的 .xlsx），请用模板填写后重新上传") \
             from exc

@@ -32,6 +32,7 @@ from govdata.core.spreadsheet import CellError
 from govdata.catalog.standard import DATA_TYPES, UPDATE_CYCLES
 from govdata.collection.matching import normalize
 from govdata.core.errors import DomainError
+from govdata.core.sheet_guard import FileProblem, Limits, check_xlsx, open_workbook, refusal
 from govdata.core.sheet_writer import restore_text, xlsx_row
 from govdata.core.validators import credit_code_error
 
@@ -41,6 +42,8 @@ RESOURCE_HEADERS = ("序号", "资源名称", "责任部门", "统一社会信�
 ITEM_HEADERS = ("序号", "信息项名称", "数据类型", "是否必填")
 REQUIRED_HEADERS = {RESOURCE_SHEET: ("序号", "资源名称"), ITEM_SHEET: ("序号", "信息项名称", "数据类型")}
 MAX_ROWS = 20_000
+#: What an import may unpack to; the ratio and the parts as for data files.
+IMPORT_LIMITS = Limits(max_unpacked_bytes=100 << 20)
 MAX_ERRORS = 200
 TYPE_BY_NAME = {name: code for code, (name, _) in DATA_TYPES.items()}
 YES = {"是", "y", "yes", "true", "1", "必填", "√"}
@@ -174,6 +177,11 @@ def _name(cell: Cell, limit: int, errors: list[CellError]) -> str | None:
     return cell.value
 
 
+def _rows(sheet: Any) -> Iterable[tuple[Any, ...]]:
+    sheet.reset_dimensions()  # a stale <dimension> could pad every row to 16,384 columns, or cut rows off
+    return sheet.iter_rows(values_only=True)  # type: ignore[no-any-return]
+
+
 def read_workbook(data: bytes) -> ParsedCatalog:
     """Read and check the workbook: the bad cells are returned; a file that cannot be read at all, or is too
     long, raises ``excel_unreadable`` / ``excel_too_many_rows``."""
@@ -181,9 +189,13 @@ def read_workbook(data: bytes) -> ParsedCatalog:
         raise unreadable("请选择要导入的 .xlsx 文件")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise unreadable("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再导入")
+    try:  # sizes, compression ratio, part names, external links, DTDs: before anything parses it
+        check_xlsx(io.BytesIO(data), IMPORT_LIMITS)
+    except FileProblem as exc:
+        raise refusal(exc, "excel_unreadable") from None
     errors: list[CellError] = []
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = open_workbook(io.BytesIO(data))
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise unreadable("文件不是有效的 .xlsx 工作簿（格式不符，或文件已损坏、不完整），请用模板填写后重新上传") from exc
     try:
@@ -192,8 +204,8 @@ def read_workbook(data: bytes) -> ParsedCatalog:
             errors.append(CellError(name, None, "", "", f"缺少工作表“{name}”"))
         if missing:
             return ParsedCatalog([], errors)
-        resources = _Sheet(RESOURCE_SHEET, book[RESOURCE_SHEET].iter_rows(values_only=True), errors)
-        items = _Sheet(ITEM_SHEET, book[ITEM_SHEET].iter_rows(values_only=True), errors)
+        resources = _Sheet(RESOURCE_SHEET, _rows(book[RESOURCE_SHEET]), errors)
+        items = _Sheet(ITEM_SHEET, _rows(book[ITEM_SHEET]), errors)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise unreadable("文件内容已损坏，无法读取，请用模板填写后重新上传") from exc
     finally:

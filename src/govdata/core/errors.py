@@ -62,6 +62,13 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "file_unreadable": (422, "文件无法读取", "The file cannot be read"),
     "file_no_header": (422, "文件第1行应为列名", "The first row must hold column names"),
     "file_duplicate_column": (422, "文件中有重复的列名", "The file has duplicate column names"),
+    # limits of uploaded files, checked before they are parsed (core/sheet_guard.py)
+    "file_too_large_unpacked": (422, "Excel文件解压后超过上限", "The workbook unpacks to more than the limit"),
+    "file_compression_ratio": (422, "Excel文件压缩比异常，疑似压缩炸弹", "Suspicious compression ratio (decompression bomb)"),
+    "file_unsafe": (422, "文件含有不允许的内容", "The file holds content that is not allowed"),
+    "file_too_many_rows": (422, "文件行数超过上限", "Too many rows in the file"),
+    "file_too_many_columns": (422, "文件列数超过上限", "Too many columns in the file"),
+    "file_line_too_long": (422, "CSV文件中有一行过长", "A line of the CSV file is too long"),
     "mapping_invalid": (422, "列与信息项的对应关系有误", "The column mapping is invalid"),
     "columns_unmapped": (422, "有列既未对应信息项也未声明不导入", "Some columns are neither mapped nor ignored"),
     "file_load_done": (409, "该文件已导入", "This file load has already run"),

@@ -73,6 +73,10 @@ def _resource_of(session: Session, load: FileLoad) -> Resource:
     return resource
 
 
+def _limits(session: Session) -> readers.Limits:
+    return readers.Limits.from_settings(settings_of(session))
+
+
 def _problem(exc: readers.FileProblem) -> DomainError:
     return invalid("file", exc.message, code=exc.code, message_en=exc.message_en)
 
@@ -97,7 +101,7 @@ def upload_file(session: Session, actor: Actor, code: str, filename: str, source
     name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     try:
         file_format, encoding = readers.sniff(temp_path, name)
-        headers, sample = readers.read_header(temp_path, file_format, encoding)
+        headers, sample = readers.read_header(temp_path, file_format, encoding, _limits(session))
     except readers.FileProblem as exc:
         temp_path.unlink(missing_ok=True)
         raise _problem(exc) from None
@@ -257,7 +261,14 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
     report.path.parent.mkdir(exist_ok=True)
     listed: list[dict[str, Any]] = []
     received = rejected = 0
-    malformed = readers.Malformed()
+
+    def reject_malformed(row_no: int, text: str) -> None:
+        problems = [{"field": "row", "code": "row_malformed", "message": f"该行的列数与表头（{len(load.headers)}列）不一致"}]
+        if len(listed) < REPLY_REJECTIONS:
+            listed.append({"row": row_no + 1, "key": None, "problems": problems})
+        report.add(row_no + 1, None, problems, [text])
+
+    malformed = readers.Malformed(reject_malformed)  # straight into the report, not kept in memory
     expected = _expected_rows(load, path)
     now = utcnow()
     engine = data_engine_of(session)
@@ -266,7 +277,8 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
             savepoint = connection.begin_nested() if load.mode == "all" else None
             writer = ChunkWriter(connection, target.dataset, field_codes, batch.id, now)
             try:
-                for row_nos, columns in readers.chunks(path, load.file_format, load.encoding, malformed):
+                for row_nos, columns in readers.chunks(path, load.file_format, load.encoding, malformed,
+                                                       _limits(session)):
                     n = len(row_nos)
                     received += n
                     checked = validator.check({field: columns[col] for field, col in column_of.items()}, n)
@@ -287,7 +299,7 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
                         report.add(row["row"], row["key"], problems, [columns[h][i].as_py() for h in load.headers])
                     rejected += len(bad)
                     good = np.flatnonzero(ok & ~too_long)
-                    if len(good) and not (savepoint is not None and rejected):  # all-or-nothing: stop at the first bad row
+                    if len(good) and not (savepoint is not None and (rejected or len(malformed))):  # all or nothing: no writes after a bad row
                         take = pa.array(good)
                         keys = checked.keys.take(take).to_pylist() if key_codes else None
                         hashes = [checked.hashes[i] for i in good.tolist()]
@@ -299,15 +311,8 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
             except BaseException:
                 writer.abort()  # an open COPY must end before the rollback
                 raise
-            for row_no, text in malformed.rows:
-                received += 1
-                rejected += 1
-                problems = [{"field": "row", "code": "row_malformed",
-                             "message": f"该行的列数与表头（{len(load.headers)}列）不一致"}]
-                row = {"row": row_no + 1, "key": None, "problems": problems}
-                if len(listed) < REPLY_REJECTIONS:
-                    listed.append(row)
-                report.add(row_no + 1, None, problems, [text])
+            received += len(malformed)
+            rejected += len(malformed)
             status = "rejected" if rejected and load.mode == "all" else "committed"
             if savepoint is not None:
                 if status == "rejected":
