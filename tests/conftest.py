@@ -246,3 +246,14 @@ def bearer(client: TestClient, username: str) -> dict[str, str]:
         _, raw = service.create_token(session, actor_for(user, "api"), TokenCreate(name="test"))
         session.commit()
     return {"Authorization": f"Bearer {raw}"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> Iterator[None]:
+    """Each test starts with no counted calls: the grants' rate and quota counters and the departments'
+    verification budgets live in the process (each test's database restarts its ids and days)."""
+    from govdata.sharing import limits
+
+    for limiter in limits._limiters.values():
+        limiter.reset()
+    yield

@@ -49,7 +49,6 @@ def allowed_networks(value: str) -> tuple[tuple[IPNetwork, ...], frozenset[str]]
     return tuple(networks), frozenset(names)
 
 
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVDATA_", extra="ignore")
 
@@ -118,8 +117,9 @@ class Settings(BaseSettings):
                                           description="Minutes between the periodic job's audit checkpoints.")
     share_verify_misses_per_day: int = Field(
         default=10, ge=1, le=10_000,
-        description="Lookups by a masked key (核验) that may miss per grant and day; past it, lookups are refused "
-                    "with 429 until midnight and the run of misses is recorded as an enumeration finding.")
+        description="Lookups by a masked key (核验) that may miss per consumer department and day (all its systems "
+                    "and grants together; reserved before each lookup); past it, lookups are refused with 429 "
+                    "until midnight and the run of misses is recorded as an enumeration finding.")
 
     @field_validator("source_allowed_networks")
     @classmethod

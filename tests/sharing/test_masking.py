@@ -55,10 +55,13 @@ def test_masks_that_combine_to_restore_an_identity_number_are_named_with_the_rea
     # 6 + 4 kept, birth date in clear or by year: the 8 hidden digits are the birth date
     problems = dict(combination_problems({"id_number": "id_number", "birth_date": "year"}, items))
     assert set(problems) == {"birth_date", "csrq"}
-    assert "出生日期明文提供" not in problems["birth_date"] and "仅保留年份" in problems["birth_date"]
+    assert "仅保留年份" in problems["birth_date"] and "明文提供" in problems["csrq"]
     assert "推算出完整号码" in problems["csrq"]
-    # safe: birth dates emptied or hashed, or the identity number hashed, or not granted at all
-    assert combination_problems({"id_number": "id_number", "birth_date": "null", "csrq": "hash"}, items) == []
+    # a hashed birth date is a dictionary: one person the consumer knows tells the digest of a day
+    assert "散列提供" in dict(combination_problems({"id_number": "id_number", "birth_date": "hash",
+                                                  "csrq": "null"}, items))["birth_date"]
+    # safe: birth dates emptied, or the identity number hashed or emptied, or not granted at all
+    assert combination_problems({"id_number": "id_number", "birth_date": "null", "csrq": "null"}, items) == []
     assert combination_problems({"id_number": "hash"}, items) == []
     assert combination_problems({"id_number": "id_number"}, [id_item, other_date]) == []
     assert is_birth_date(birth) and not is_birth_date(other_date)

@@ -26,7 +26,13 @@ def test_signing_headers_without_the_app_key_are_a_missing_signature_and_audited
         partial = {k: v for k, v in headers.items() if k != dropped}
         response = client.get("/api/v1/whoami", headers=partial)
         assert response.status_code == 401 and response.json()["code"] == "signature_missing", dropped
-    assert denial_reasons(client).count("signature_missing") == 3
+    # a signature missing a part names no system for sure: counted with the calls without credentials,
+    # one entry a minute, so that junk headers in a loop cannot fill the audit log
+    client.app.state.anonymous_calls.flush(client.app.state.sessions)
+    [entry] = _anonymous_entries(client)
+    assert {(r["path"], r["reason"]): r["calls"] for r in entry.detail["by"]} == {
+        ("/api/v1/whoami", "signature_missing"): 3}
+    assert "signature_missing" not in denial_reasons(client)
 
 
 def test_the_end_user_is_percent_encoded_utf8_kept_whole_in_its_own_field(client):
@@ -59,7 +65,6 @@ def test_raw_non_ascii_in_a_signed_query_is_refused_with_its_own_code(client):
             signin.authenticate(session, headers, "GET", "/api/v1/whoami", raw_query, b"")
         session.commit()
     assert refused.value.code == "request_not_percent_encoded" and refused.value.status == 401
-    assert "request_not_percent_encoded" in denial_reasons(client)
     # percent-encoded, the same query is signed and accepted
     encoded = client.get("/api/v1/whoami", params={"名称": "张三"}, auth=SM3Auth(creds["app_key"],
                                                                                  creds["app_secret"]))
@@ -78,7 +83,7 @@ def test_calls_without_credentials_are_counted_in_the_audit_log(client):
     assert client.get("/api/3/action/package_list").status_code == 200  # harvesters are served anonymously
     client.app.state.anonymous_calls.flush(client.app.state.sessions)
     [entry] = _anonymous_entries(client)
-    counted = {(r["path"], r["result"]): r["calls"] for r in entry.detail["by"]}
+    counted = {(r["path"], r["result"]): r["calls"] for r in entry.detail["by"] if r["reason"] == "unauthenticated"}
     assert counted == {("/api/v1/regions", "denied"): 5, ("/api/v1/share/X/records", "denied"): 1,
                        ("/api/3/action/package_list", "success"): 1}
     assert entry.detail["calls"] == 7 and entry.actor_kind == "anonymous"
@@ -96,4 +101,4 @@ def test_a_flood_of_new_paths_costs_one_bounded_entry_a_minute(client):
     writer.join(10)
     [entry] = _anonymous_entries(client)
     assert entry.detail["calls"] == 3 * MAX_ROWS and len(entry.detail["by"]) == MAX_ROWS + 1
-    assert {"client": "*", "path": "*", "result": "denied", "calls": 2 * MAX_ROWS} in entry.detail["by"]
+    assert {"client": "*", "path": "*", "result": "denied", "reason": "*", "calls": 2 * MAX_ROWS} in entry.detail["by"]

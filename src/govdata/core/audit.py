@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,17 @@ READERS = ("platform_admin", "supervisor", "security_regulator")
 def readable_by(actor: Actor) -> bool:
     """Whether ``actor`` may read the audit log."""
     return actor.has(*READERS)
+
+
+_RECORD_KEY_IN_PATH = re.compile(r"(/records/)[^?]*")
+PATH_CHARS = 200
+
+
+def path_for_audit(path: str) -> str:
+    """A request path as an audit entry of a refused call keeps it: a record key in it (``…/records/{key}``,
+    which may be an identity number the caller probed) replaced by ``*``, and at most 200 characters."""
+    path = _RECORD_KEY_IN_PATH.sub(r"\1*", path)
+    return path if len(path) <= PATH_CHARS else path[:PATH_CHARS] + "…"
 
 
 class AuditHead(Base):

@@ -17,6 +17,7 @@ from govdata.aggregation import service as aggregation
 from govdata.aggregation.models import Dataset
 from govdata.catalog.models import Resource, ResourceItem
 from govdata.core.actor import Actor
+from govdata.core.crypto import hmac_sm3
 from govdata.core.db import settings_of, utcnow
 from govdata.core.errors import DomainError
 from govdata.core.policy import authorize
@@ -53,6 +54,7 @@ class CallView:
     masker: Masker
     hash_key: bytes
     probe_key: bytes
+    key_hash_key: bytes
     clear_personal: frozenset[str]
     key_in_clear: bool
 
@@ -75,9 +77,13 @@ class CallView:
         return any(values.get(i) is not None for i in self.clear_personal)
 
     def key_field(self, record_key: str) -> dict[str, str]:
+        """The key as the consumer sees it: in clear when every key item is granted in clear; else
+        ``key_hash``, a keyed digest — the department's ``hash`` digest (joinable with its other grants)
+        only when the grant hashes every key item itself, else one of this grant alone, so that a key the
+        grant empties or cuts cannot be joined to another grant that shows more."""
         if self.key_in_clear:
             return {"key": record_key}
-        return {"key_hash": mask_value("hash", record_key, self.hash_key)}
+        return {"key_hash": mask_value("hash", record_key, self.key_hash_key)}
 
     def masking(self) -> dict[str, str]:
         return {i: r for i, r in self.grant.masking.items() if i in self.types}
@@ -123,6 +129,9 @@ def open_call(session: Session, actor: Actor, use: Use, rule: Any) -> CallView:
                    scope=filters.parse_scope(grant.row_scope or [], columns), masker=Masker(
                        {i: r for i, r in masking.items() if i in types}, key), hash_key=key,
                    probe_key=_probe_key(settings.resolved_secret_key),
+                   key_hash_key=key if meta.key_items and all(masking.get(k) == "hash" and k in types
+                                                              for k in meta.key_items)
+                   else hmac_sm3(key, f"grant-key:{grant.id}".encode()),
                    clear_personal=frozenset(meta.personal & granted_clear),
                    key_in_clear=bool(meta.key_items) and set(meta.key_items) <= granted_clear)
 

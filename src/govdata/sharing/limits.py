@@ -67,6 +67,7 @@ class Limiter:
     def __init__(self, redis_url: str | None = None) -> None:
         self._lock = threading.Lock()
         self._counters: dict[str, _Counter] = {}
+        self._budgets: dict[str, tuple[dt.date, int]] = {}
         self._redis: Any = None
         if redis_url:
             import redis
@@ -120,10 +121,44 @@ class Limiter:
                 raise _refuse_rate(rate_per_minute, now)
             raise _refuse_quota(daily_quota, now)
 
+    def reserve(self, key: str, budget: int, now: dt.datetime, seed: Callable[[], int], code: str,
+                detail: str, detail_en: str) -> Callable[[], None]:
+        """Take one unit of the daily budget ``key`` (the local day's count, seeded from ``seed()`` once a
+        day) before the work it pays for, so that calls made at the same moment cannot all pass a check of
+        what is already on record; refuse (429 ``code`` until midnight) when it is spent. Returns the function
+        that gives the unit back, for work that turned out not to spend it (a verification that hit)."""
+        if self._redis is not None:
+            name = f"govdata:share:budget:{key}:{now.astimezone(LOCAL).date():%Y%m%d}"
+            if not self._redis.exists(name):
+                self._redis.set(name, seed(), nx=True, ex=2 * 86400)
+            if self._redis.incr(name) > budget:
+                self._redis.decr(name)
+                raise RateLimited(code, seconds_to_midnight(now), detail, detail_en)
+            return lambda: self._redis.decr(name)
+        today = now.astimezone(LOCAL).date()
+        if self._budgets.get(key, (None, 0))[0] != today:
+            seeded = seed()  # outside the lock: a database read
+            with self._lock:
+                if self._budgets.get(key, (None, 0))[0] != today:
+                    self._budgets[key] = (today, seeded)
+        with self._lock:
+            day, used = self._budgets[key]
+            if used >= budget:
+                raise RateLimited(code, seconds_to_midnight(now), detail, detail_en)
+            self._budgets[key] = (day, used + 1)
+
+        def release() -> None:
+            with self._lock:
+                day, used = self._budgets.get(key, (today, 1))
+                self._budgets[key] = (day, max(0, used - 1))
+
+        return release
+
     def reset(self) -> None:
         """Forget the in-process counters (tests; a grant's terms changed)."""
         with self._lock:
             self._counters.clear()
+            self._budgets.clear()
 
 
 def grant_key(grant: Any) -> str:

@@ -5,8 +5,9 @@
   consumer was given (after masking, in :func:`page`); the audit entry keeps a probe digest of every value
   named on a masked item;
 - :func:`page`: a page of records, in key order or, when the key is masked, in write order;
-- :func:`check_verification_budget`: lookups by a masked key miss at most
-  ``GOVDATA_SHARE_VERIFY_MISSES_PER_DAY`` times a day per grant (429 ``share_verify_misses_exceeded``);
+- :func:`reserve_verification`: lookups by a masked key miss at most
+  ``GOVDATA_SHARE_VERIFY_MISSES_PER_DAY`` times a day per consumer department (429
+  ``share_verify_misses_exceeded``), counted before the lookup;
 - :func:`make_cursor` / :func:`read_cursor`: paging cursors, encrypted and bound to the grant, the query
   (:func:`query_binding`) and the order.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -29,12 +31,11 @@ from govdata.core.errors import DomainError, FieldError, Invalid
 from govdata.sharing import filters, limits
 from govdata.sharing.call_records import Use
 from govdata.sharing.call_view import CallView
-from govdata.sharing.limits import RateLimited, seconds_to_midnight
 from govdata.sharing.masking import RULES, probe_digest
 from govdata.sharing.models import Usage
 
-__all__ = ["DIGEST_FILTER_RULES", "MAX_SCAN", "RESERVED_PARAMS", "check_verification_budget", "conditions",
-           "make_cursor", "matches", "page", "query_binding", "read_cursor"]
+__all__ = ["DIGEST_FILTER_RULES", "MAX_SCAN", "RESERVED_PARAMS", "conditions",
+           "make_cursor", "matches", "page", "reserve_verification", "query_binding", "read_cursor"]
 
 #: query parameters that are not filters.
 RESERVED_PARAMS = frozenset({"cursor", "limit", "format", "since"})
@@ -77,8 +78,15 @@ def _described(access: CallView, item: str, text: str, masking: dict[str, str]) 
     """What the audit entry says of one filter: item and operator, and on a masked item the probe digest of
     each value it names."""
     op, _, raw = text.partition(":")
-    described: dict[str, Any] = {"item": item[:64], "op": op[:10]}
-    if item in masking:
+    # only what the platform itself names: a granted item and a known operator; anything else the caller
+    # typed (a value where the item or the operator should be) is kept as a probe digest only
+    described: dict[str, Any] = {"item": item if item in access.types else "?",
+                                 "op": op if op in filters.OPS else "?"}
+    if item not in access.types or op not in filters.OPS:
+        described["probes"] = [probe_digest(access.probe_key, text[:filters.MAX_VALUE_LENGTH])]
+        if item not in access.types:
+            described["item_probe"] = probe_digest(access.probe_key, item[:filters.MAX_VALUE_LENGTH])
+    elif item in masking:
         values = raw.split(",")[:filters.MAX_IN_VALUES] if op in ("in", "range") else [raw]
         described["probes"] = [probe_digest(access.probe_key, v[:filters.MAX_VALUE_LENGTH]) for v in values]
     return described
@@ -137,20 +145,28 @@ def page(session: Session, access: CallView, where: list[Any], digests: dict[str
             return found, after
 
 
-def check_verification_budget(session: Session, grant: Any) -> None:
-    """Refuse a lookup by a masked key once the grant's lookups have missed the day's budget (429 until
-    midnight): a consumer that holds the value it verifies rarely misses; one that guesses misses a lot."""
-    budget = settings_of(session).share_verify_misses_per_day
+def reserve_verification(session: Session, access: CallView) -> Callable[[], None]:
+    """Reserve a possible miss of a lookup by a masked key from the consumer department's budget for the day
+    (``GOVDATA_SHARE_VERIFY_MISSES_PER_DAY``), before the lookup: lookups sent at once cannot all pass, and a
+    department's other systems and grants draw on the same budget. A consumer that holds the value it
+    verifies rarely misses; one that guesses misses a lot. Returns the function that gives the unit back
+    when the lookup hits. Past the budget: 429 ``share_verify_misses_exceeded`` until midnight."""
+    settings = settings_of(session)
+    budget = settings.share_verify_misses_per_day
+    department = access.grant.consumer_department_id
     now = utcnow()
-    local = now.astimezone(limits.LOCAL)
-    midnight = dt.datetime.combine(local.date(), dt.time(), limits.LOCAL)
-    misses = session.scalar(select(func.count()).select_from(Usage).where(
-        Usage.grant_id == grant.id, Usage.at >= midnight, Usage.endpoint == "record",
-        Usage.reason == "not_found")) or 0
-    if misses >= budget:
-        raise RateLimited("share_verify_misses_exceeded", seconds_to_midnight(now),
-                          f"今日按脱敏标识核验未命中已达{budget}次，疑似枚举，今日不再受理核验",
-                          f"{budget} verification misses today; lookups are refused until midnight")
+
+    def seed() -> int:
+        local = now.astimezone(limits.LOCAL)
+        midnight = dt.datetime.combine(local.date(), dt.time(), limits.LOCAL)
+        return session.scalar(select(func.count()).select_from(Usage).where(
+            Usage.consumer_department_id == department, Usage.at >= midnight, Usage.endpoint == "record",
+            Usage.reason == "not_found")) or 0
+
+    return limits.limiter(settings.redis_url).reserve(
+        f"verify-misses:{department}", budget, now, seed, "share_verify_misses_exceeded",
+        f"本部门今日按脱敏标识核验未命中已达{budget}次，疑似枚举，今日不再受理核验",
+        f"{budget} verification misses by this department today; lookups are refused until midnight")
 
 
 def query_binding(params: list[tuple[str, str]]) -> str:

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from govdata.core.crypto import derive_key, hmac_sm3
 
-__all__ = ["MASK_CHAR", "PII_RULES", "RULES", "RULE_TYPES", "Masker", "combination_problems", "default_masking",
-           "hash_key", "is_birth_date", "mask_value", "probe_digest", "probe_key", "rule_fits"]
+__all__ = ["ID_NUMBER_RULES", "MASK_CHAR", "PARTIAL_RULES", "PII_RULES", "RULES", "RULE_TYPES", "Masker", "combination_problems", "default_masking",
+           "hash_key", "is_birth_date", "is_identity_number", "mask_value", "probe_digest", "probe_key", "rule_fits"]
 
 #: rule -> Chinese label shown to reviewers and consumers.
 RULES: dict[str, str] = {
@@ -98,40 +98,74 @@ def default_masking(items: Iterable[Any]) -> dict[str, str]:
     return masking
 
 
-_BIRTH_WORDS = ("出生日期", "出生时间", "生日", "出生年月")
+_BIRTH_NAME = re.compile(r"出生日期|出生时间|出生時間|出生年月|出生年份|出生年|生日|年龄|年齡|"
+                         r"\bbirth ?(date|day|year|time)\b|\bdate of birth\b|\bage\b", re.I)
+_BIRTH_CODES = frozenset({"dob", "csrq", "csny", "birthday", "birthdate", "birthyear", "birthtime", "age", "nl",
+                          "nianling"})
+_BIRTH_PARTS = frozenset({"date", "time", "day", "year", "dt"})
+_ID_NAMES = ("身份证", "身份号码", "证件号码", "社会保障号码", "社保卡号", "社会保障卡号", "identity number", "id number")
+_ID_CODES = frozenset({"idcard", "sfz", "sfzh", "sfzhm", "zjhm", "gmsfhm", "sbkh", "shbzhm"})
+#: rules that keep part of a value: beside a birth date they leave only what the birth date tells
+PARTIAL_RULES = frozenset({"id_number", "mobile", "name"})
+#: the rules an identity number may take: its ends kept, a keyed hash, or nothing
+ID_NUMBER_RULES = frozenset({"id_number", "hash", "null"})
+
+
+def _tokens(code: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", code.lower()) if t}
 
 
 def is_birth_date(item: Any) -> bool:
-    """Whether ``item`` holds a date of birth: a date or datetime item named so (出生日期, 出生时间, 生日…)
-    or whose field code says ``birth``."""
-    if _field(item, "data_type") not in ("D", "T"):
-        return False
-    name = _field(item, "name") or ""
+    """Whether ``item`` tells a date of birth, a birth year or an age, whatever its data type (a register
+    often keeps 出生日期 as text "19900101", a birth year or an age as a number): by its name (出生日期, 出生
+    时间, 出生年份, 生日, 年龄, "date of birth"…, or just 出生), by its field code (``birth_date``,
+    ``birth_year``, ``dob``, ``csrq``, ``age``…), or a date item whose name speaks of birth (被收养人出生日期).
+    Birthplaces, birth certificate numbers and birth weights are not birth dates."""
+    name = (_field(item, "name") or "").strip()
+    tokens = _tokens(_field(item, "field_code") or "")
+    if name == "出生" or _BIRTH_NAME.search(name):
+        return True
+    if tokens & _BIRTH_CODES or ("birth" in tokens and tokens & _BIRTH_PARTS):
+        return True
+    return _field(item, "data_type") in ("D", "T") and ("出生" in name or "birth" in tokens)
+
+
+def is_identity_number(item: Any, rule: str | None = None) -> bool:
+    """Whether ``item`` holds an identity number: its personal-information kind (身份证件号码), its name
+    (身份证号, 证件号码, 社会保障号码…) or field code (``id_number``, ``sfzh``, ``zjhm``…), or the reviewer's
+    own choice of the ``id_number`` rule for it."""
+    if rule == "id_number" or _field(item, "pii_kind") == "身份证件号码":
+        return True
+    name = (_field(item, "name") or "").lower()
     code = (_field(item, "field_code") or "").lower()
-    return any(word in name for word in _BIRTH_WORDS) or "birth" in code or code in ("dob", "csrq")
+    return any(word in name for word in _ID_NAMES) or "id_number" in code or bool(_tokens(code) & _ID_CODES)
 
 
 def combination_problems(masking: Mapping[str, str], items: Iterable[Any]) -> list[tuple[str, str]]:
     """Masks that combine to give a hidden value back: ``[(field_code, reason)]``, empty when none.
 
-    A resident identity number that keeps its first 6 and last 4 characters hides exactly the 8 digits of
-    the date of birth (GB 11643: positions 7 to 14). A birth date granted in clear beside it restores the
-    whole number; granted by year, it leaves about 33 candidates (365 days, of which the check digit keeps
-    one in eleven), few enough to try one by one. Both are refused: the birth date must be emptied or
-    hashed, or the identity number hashed."""
+    A resident identity number that keeps part of itself (its first 6 and last 4 characters, or any other
+    rule that keeps characters) hides little more than the 8 digits of the date of birth (GB 11643:
+    positions 7 to 14). Any birth information granted beside it gives those back: in clear, the whole
+    number; by year (or a birth year, or an age), about 33 candidates (365 days, of which the check digit
+    keeps one in eleven), few enough to try one by one; as a keyed hash, a dictionary, since a birth date has
+    only some 36,500 values and one known person tells the digest of a day. So beside such a number every
+    item of birth information must be emptied — or the number itself hashed or emptied."""
     items = list(items)
     partial_ids = [_field(i, "field_code") for i in items
-                   if _field(i, "pii_kind") == "身份证件号码" and masking.get(_field(i, "field_code")) == "id_number"]
+                   if masking.get(_field(i, "field_code")) in PARTIAL_RULES
+                   and is_identity_number(i, masking.get(_field(i, "field_code")))]
     if not partial_ids:
         return []
     problems: list[tuple[str, str]] = []
     for item in items:
         code = _field(item, "field_code")
-        if not is_birth_date(item) or masking.get(code) not in (None, "year"):
+        rule = masking.get(code)
+        if code in partial_ids or not is_birth_date(item) or rule == "null":
             continue
-        shown = "明文提供" if masking.get(code) is None else "仅保留年份提供"
-        problems.append((code, f"身份证件号码按“{RULES['id_number']}”脱敏时，隐去的正是出生日期；"
-                               f"出生日期{shown}可推算出完整号码。请将出生日期置空或散列，或将身份证件号码改为散列"))
+        shown = {None: "明文提供", "year": "仅保留年份提供", "hash": "散列提供"}.get(rule, "部分提供")
+        problems.append((code, f"身份证件号码部分保留时，隐去的正是出生日期；该出生信息{shown}可推算出完整号码"
+                               f"（散列的出生日期可由一个已知的人对照出来）。请将该信息项置空，或将身份证件号码改为散列或置空"))
     return problems
 
 

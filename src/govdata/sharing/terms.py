@@ -24,7 +24,8 @@ from typing import Any
 from govdata.catalog.models import ResourceItem, ResourceVersion
 from govdata.core.errors import FieldError, Invalid, invalid
 from govdata.sharing.filters import parse_scope
-from govdata.sharing.masking import RULES, combination_problems, default_masking, rule_fits
+from govdata.sharing.masking import (ID_NUMBER_RULES, RULES, combination_problems, default_masking,
+                                     is_identity_number, rule_fits)
 from govdata.sharing.schemas import GrantTerms
 
 DEFAULT_RATE_PER_MINUTE = 600
@@ -86,6 +87,10 @@ def check_masking(masking: dict[str, str], items: Sequence[ResourceItem]) -> dic
         elif not rule_fits(rule, item.data_type):
             errors.append(FieldError(f"masking.{code}", "validation_failed",
                                      f"脱敏规则“{RULES[rule]}”不适用于该信息项的数据类型"))
+        elif rule not in ID_NUMBER_RULES and is_identity_number(item):
+            errors.append(FieldError(f"masking.{code}", "validation_failed",
+                                     "身份证件号码只能“保留前6位和后4位”、散列或置空：其他规则隐去的位数太少，"
+                                     "或恰好露出出生日期"))
     if errors:
         raise Invalid(errors)
     return {i.field_code: masking[i.field_code] for i in items if i.field_code in masking}
@@ -98,8 +103,15 @@ def check_combinations(masking: dict[str, str], items: Sequence[ResourceItem]) -
         raise Invalid([FieldError(f"masking.{code}", "validation_failed", reason) for code, reason in problems])
 
 
-def check_row_scope(row_scope: Sequence[dict[str, Any]], items: Sequence[ResourceItem]) -> list[dict[str, Any]]:
-    """Conditions ``filters.parse_scope`` accepts on granted items; kept as given (``item``, ``op``, ``value``)."""
+def check_row_scope(row_scope: Sequence[dict[str, Any]], items: Sequence[ResourceItem],
+                    masking: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Conditions ``filters.parse_scope`` accepts on granted items that the grant does not mask (a scope on
+    a masked item would tell, of every record shared, what the mask hides: "born in 1990" is the year of
+    a birth date the grant empties); kept as given (``item``, ``op``, ``value``)."""
+    masked = [c.get("item") for c in row_scope if isinstance(c, dict) and c.get("item") in (masking or {})]
+    if masked:
+        raise Invalid([FieldError(f"row_scope.{item}", "validation_failed",
+                                  "行范围条件不能使用已脱敏的信息项：范围本身会透露被隐去的值") for item in masked])
     types = {i.field_code: i.data_type for i in items}
     try:
         parse_scope(row_scope, types)
@@ -137,7 +149,7 @@ def merge_terms(current: dict[str, Any], change: GrantTerms | None, allowed: Seq
     else:
         scope = list(terms.get("row_scope") or [])
     check_combinations(masking, granted)
-    row_scope = check_row_scope(scope, granted)
+    row_scope = check_row_scope(scope, granted, masking)
     until = change.valid_until or dt.date.fromisoformat(terms["valid_until"])
     if until < valid_from or until > latest_until:
         raise invalid("valid_until", f"授权截止日期应在{valid_from.isoformat()}至{latest_until.isoformat()}之间",

@@ -112,11 +112,15 @@ def nonce_store(redis_url: str | None) -> NonceStore:
 def _refuse(session: Session, code: str, system: BusinessSystem | None, client_addr: str | None,
             request_id: str | None, path: str) -> DomainError:
     status, zh, en = MESSAGES[code]
-    actor = (system_actor(system, client_addr, request_id) if system is not None else
-             Actor(kind="anonymous", name="unsigned-caller", method="api", client_addr=client_addr,
-                   request_id=request_id))
-    audit.record(session, actor, "auth.signed_call", object_type="business_system",
-                 object_id=system.id if system else None, result="denied", detail={"reason": code, "path": path})
+    if system is None:
+        # No known system behind it: a call without credentials, whatever headers it carries. Counted by the
+        # edge with the others in one entry a minute (web.anonymous_calls), so a loop cannot fill the log.
+        refused = Unauthenticated(code, zh, detail_en=en, status=401)
+        refused.unattributed = True  # type: ignore[attr-defined]
+        return refused
+    audit.record(session, system_actor(system, client_addr, request_id), "auth.signed_call",
+                 object_type="business_system", object_id=system.id, result="denied",
+                 detail={"reason": code, "path": audit.path_for_audit(path)})
     if status == 401:
         return Unauthenticated(code, zh, detail_en=en, status=401)
     return DomainError(code, zh, en, status=status, keep_writes=True)

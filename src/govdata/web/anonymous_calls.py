@@ -4,7 +4,9 @@ A call without a signature, token or session is either refused (401 ``unauthenti
 harvester endpoints, served as ``anonymous``. Writing one audit entry per such call would let anyone fill
 the disk with a loop; writing none would leave a scan or a flood unseen. So each process counts them in a
 window of ``WINDOW_SECONDS`` and writes one entry ``auth.anonymous_calls`` per window that saw any: the
-window, the total, and the calls by client address, path and result — at most ``MAX_ROWS`` rows, the rest
+window, the total, and the calls by client address, path (record keys in it replaced by ``*``), result
+and reason (``unauthenticated``, or what was wrong with a signature that names no known system:
+``signature_missing``, ``app_key_unknown``) — at most ``MAX_ROWS`` rows, the rest
 summed in one row (``client`` and ``path`` ``*``), so a flood of ever-new paths or addresses costs one
 bounded entry a minute.
 
@@ -30,7 +32,6 @@ __all__ = ["MAX_ROWS", "WINDOW_SECONDS", "AnonymousCalls"]
 
 WINDOW_SECONDS = 60
 MAX_ROWS = 200
-_PATH_CHARS = 120
 
 
 class AnonymousCalls:
@@ -41,10 +42,10 @@ class AnonymousCalls:
         self._window = dt.timedelta(seconds=window_seconds)
         self._max_rows = max_rows
         self._started: dt.datetime | None = None
-        self._counts: Counter[tuple[str, str, str]] = Counter()
+        self._counts: Counter[tuple[str, str, str, str]] = Counter()
 
     def count(self, sessions: Callable[[], Session], client: str | None, path: str, result: str,
-              now: dt.datetime | None = None) -> threading.Thread | None:
+              now: dt.datetime | None = None, *, reason: str = "unauthenticated") -> threading.Thread | None:
         """Count one call; when it falls after the current window, that window is written first (in a
         thread, which is returned)."""
         now = now or utcnow()
@@ -52,9 +53,9 @@ class AnonymousCalls:
             ended = self._take(now) if self._started and now - self._started >= self._window else None
             if self._started is None:
                 self._started = now
-            row = (client or "-", path[:_PATH_CHARS], result)
+            row = (client or "-", audit.path_for_audit(path), result, reason[:40])
             if row not in self._counts and len(self._counts) >= self._max_rows:
-                row = ("*", "*", result)
+                row = ("*", "*", result, "*")
             self._counts[row] += 1
         return self._write_in_thread(sessions, ended) if ended else None
 
@@ -68,8 +69,8 @@ class AnonymousCalls:
     def _take(self, now: dt.datetime) -> dict[str, Any]:
         counts, started = self._counts, self._started
         self._counts, self._started = Counter(), None
-        rows = [{"client": c, "path": p, "result": r, "calls": n}
-                for (c, p, r), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        rows = [{"client": c, "path": p, "result": r, "reason": why, "calls": n}
+                for (c, p, r, why), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         assert started is not None
         return {"from": started.isoformat(), "to": now.isoformat(), "calls": sum(counts.values()), "by": rows}
 

@@ -67,11 +67,11 @@ def is_signed(request: Request) -> bool:
     return any(h in request.headers for h in SIGNING_HEADERS)
 
 
-def count_anonymous(request: Request, result: str) -> None:
+def count_anonymous(request: Request, result: str, reason: str = "unauthenticated") -> None:
     """Count a call without credentials in the per-minute audit entry (``web.anonymous_calls``)."""
     counter = getattr(request.app.state, "anonymous_calls", None)
     if counter is not None:
-        counter.count(request.app.state.sessions, client_addr(request), request.url.path, result)
+        counter.count(request.app.state.sessions, client_addr(request), request.url.path, result, reason=reason)
 
 
 def anonymous_actor(request: Request, method: str) -> Actor:
@@ -82,7 +82,8 @@ def audit_denial(request: Request, actor: Actor, exc: Forbidden) -> None:
     """Record a refused attempt, in its own transaction."""
     with request.app.state.sessions() as session:
         audit.record(session, actor, exc.action, result="denied",
-                     detail={"code": exc.code, "path": request.url.path, "http_method": request.method})
+                     detail={"code": exc.code, "path": audit.path_for_audit(request.url.path),
+                             "http_method": request.method})
         session.commit()
 
 
@@ -193,9 +194,14 @@ def api_actor(request: Request, session: Session) -> Actor:
         # Reads of shared data leave a record of their own, written with the replay check in one go.
         check = (systems_signin.authenticate_deferred if request.url.path.startswith(DATA_SERVICE_PREFIX)
                  else systems_signin.authenticate)
-        actor = check(
-            session, request.headers, request.method, scope_path.decode("latin-1").split("?", 1)[0],
-            request.url.query, getattr(request.state, "raw_body", b""), client_addr(request), request_id(request))
+        try:
+            actor = check(session, request.headers, request.method, scope_path.decode("latin-1").split("?", 1)[0],
+                          request.url.query, getattr(request.state, "raw_body", b""), client_addr(request),
+                          request_id(request))
+        except DomainError as exc:
+            if getattr(exc, "unattributed", False):
+                count_anonymous(request, "denied", exc.code)
+            raise
     elif header.lower().startswith("bearer ") or header.startswith(TOKEN_PREFIX):
         token = header[7:].strip() if header.lower().startswith("bearer ") else header
         user = signin.resolve_token(session, token)

@@ -86,7 +86,7 @@ class ChangesPage(BaseModel):
 async def read_record(request: Request, code: Code, key: Annotated[str, Path(max_length=512)]) -> JSONResponse:
     """One current record by key (grant access method 接口 ``api``): a few indexed reads and the call's
     record, whose commit is awaited before the answer (``call_recorded``). When the grant masks the key this
-    is a verification (核验): misses are budgeted per grant and day (429 share_verify_misses_exceeded)."""
+    is a verification (核验): misses are budgeted per consumer department and day (429 share_verify_misses_exceeded)."""
     return JSONResponse(await call_recorded(request, service.read_record, code, key))
 
 

@@ -26,11 +26,19 @@ Nothing a grant masks can be read back (SEC-7):
   cursor (encrypted, bound to the grant and to the query) carries a row id, so neither order nor paging
   tells anything of the hidden keys;
 - a lookup by a masked key is a verification (核验): the consumer states a whole value it already holds and
-  gets the masked record or "not found". Misses are budgeted per grant and day
+  gets the masked record or "not found". Misses are budgeted per consumer department and day
   (``GOVDATA_SHARE_VERIFY_MISSES_PER_DAY``); past the budget lookups are refused with 429
   ``share_verify_misses_exceeded`` until midnight, and the misuse check records an enumeration finding;
 - the audit entry of a call keeps, for every value probed on a masked item and every masked key looked up
-  or returned, a keyed SM3 digest (``masking.probe_digest``), never the value.
+  or returned, a keyed SM3 digest (``masking.probe_digest``), never the value;
+- a key the grant masks is shown as ``key_hash``: the department's ``hash`` digest only when the grant
+  hashes every key item itself, else a digest of this grant alone, which joins with nothing else;
+- the terms refuse masks that combine to restore an identity number (``masking.combination_problems``)
+  and row scopes on masked items.
+
+Left open: when a provider loads its records in key order, write order follows key order and tells how two
+hidden keys compare (never a value); ``seq`` of the change feed is the dataset's row id, whose gaps count
+the writes outside the consumer's row scope.
 """
 
 from __future__ import annotations
@@ -82,11 +90,12 @@ def read_record(session: Session, actor: Actor, code: str, key: str) -> dict[str
     with metered(session, actor, use):
         access = open_call(session, actor, use, policy.read_record)
         use.keys = access.audit_keys([key[:512]])
-        if not access.key_in_clear:
-            masked.check_verification_budget(session, access.grant)
+        give_back = masked.reserve_verification(session, access) if not access.key_in_clear else None
         where = filters.where(access.view.table, access.scope) if access.view else []
         readable = access.view is not None and "\x00" not in key  # PostgreSQL text holds no NUL
         row = aggregation.read_current(session, access.view, key, access.items, where) if readable else None
+        if row is not None and give_back is not None:
+            give_back()  # a hit spends nothing of the budget
         if row is None:
             raise DomainError("not_found", "共享数据记录不存在，或不在授权的行范围内",
                               "No such shared record, or it is outside the grant's row scope")
