@@ -306,10 +306,10 @@ def test_oversized_uploads_are_refused_with_a_clear_message(client):
 
 
 def test_row_limits(client, monkeypatch):
-    monkeypatch.setattr(excel, "MAX_RESOURCES", 2)
+    monkeypatch.setattr(excel.reading, "MAX_RESOURCES", 2)  # where the upload is read
     response = upload(client, workbook([resource_row(n) for n in (1, 2, 3)], item_rows(1)))
     assert response.status_code == 422 and response.json()["code"] == "excel_too_many_rows"
-    monkeypatch.setattr(excel, "MAX_ITEMS", 1)
+    monkeypatch.setattr(excel.reading, "MAX_ITEMS", 1)
     response = upload(client, workbook([resource_row(1)], item_rows(1)))
     assert response.status_code == 422 and response.json()["code"] == "excel_too_many_rows"
 

@@ -1,5 +1,5 @@
 """Excel interchange of a department's catalog (CAT-1): the JSON import, the export and template downloads,
-and the import page. The workbook is catalog/excel.py; the writes are ``service.import_catalog``."""
+and the import page. The workbook is catalog/excel/; the writes are ``service.import_catalog``."""
 
 from __future__ import annotations
 

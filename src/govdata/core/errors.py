@@ -39,7 +39,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "system_assessment_expired": (403, "应用系统等保测评已过期", "Security assessment expired"),
     # catalog
     "secret_refused": (409, "涉密数据不得在平台登记发布", "Data declared a state secret cannot be published"),
-    # catalog Excel import (catalog/excel.py)
+    # catalog Excel import (catalog/excel/)
     "upload_too_large": (413, "上传的文件过大", "Uploaded file too large"),
     "excel_unreadable": (422, "无法读取 Excel 文件", "The Excel file cannot be read"),
     "excel_too_many_rows": (422, "Excel 文件行数超过上限", "Too many rows in the Excel file"),

@@ -17,7 +17,8 @@ from govdata.core.actor import Actor
 from govdata.core.errors import NotFound
 from govdata.core.policy import allowed, authorize
 
-__all__ = ["classification_tree", "draft_for", "facets", "get_resource", "get_resource_by_id", "list_resources", "version_history"]
+__all__ = ["classification_tree", "draft_for", "facets", "get_resource", "get_resource_by_id",
+           "list_resources", "version_history"]
 
 
 def list_resources(session: Session, actor: Actor, filt: ResourceFilter) -> tuple[list[Resource], int]:

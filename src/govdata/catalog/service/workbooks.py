@@ -1,6 +1,6 @@
 """Excel interchange of a department's catalog (CAT-1): the import writes every entry of a parsed workbook
 through ``create_resource`` / ``update_draft``; the export gives the rows of the entries a reader may see.
-The workbook itself (reading, template, writing) is ``catalog/excel.py``.
+The workbook itself (template, cells, reading, writing) is the package ``catalog/excel/``.
 """
 
 from __future__ import annotations

@@ -1,122 +1,45 @@
-"""Excel interchange of a department's catalog (CAT-1): the template, reading a workbook, writing one.
-
-Pure: no database and no HTTP. A workbook has a sheet of resources (one row per catalog entry) and a sheet
-of information items linked to their resource by ``资源序号``; ``说明`` explains every column. Reading
-streams the sheets (openpyxl read-only mode), turns each cell into the value the API takes, validates each
-entry with the API's own schema (``schemas.ResourceDraft``) and cross-field rules (``rules.check``), and maps
-every failure back to its sheet, row and column. What needs the database (classification codes, existing
-entries) is checked by ``service.import_catalog`` through ``ParsedResource.locate``.
+"""Reading an uploaded workbook (CAT-1). Pure: no database and no HTTP. The upload is checked before anything
+parses it (size, what it unpacks to, that it is an .xlsx at all); the sheets are streamed (openpyxl
+read-only), each cell turned into the value the API takes (``cells.read_cell``), each entry validated with
+the API's own schema (``schemas.ResourceDraft``) and cross-field rules (``rules.check``), and every failure
+mapped back to its sheet, row and column. What needs the database (classification codes, existing entries)
+is checked by ``service.import_catalog`` through ``ParsedResource.locate``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from pydantic import ValidationError
 
-from govdata.core.spreadsheet import CellError
 from govdata.catalog import rules
-from govdata.catalog.models import RESOURCE_STATUSES
-from govdata.catalog.schemas import RESOURCE_CODE, ResourceDraft
-from govdata.catalog.standard import (
-    CLASSIFICATION,
-    DATA_LEVELS,
-    DATA_TYPES,
-    FORMATS,
-    METHODS_FOR_FORMAT,
-    PII_KINDS,
-    SENSITIVITY,
-    SHARE_METHODS,
-    SHARE_TYPES,
-    UPDATE_CYCLES,
+from govdata.catalog.excel.cells import cell_text, read_cell
+from govdata.catalog.excel.template import (
+    EXPORT_COLUMNS,
+    ITEM_COLUMNS,
+    ITEM_SHEET,
+    KEY,
+    MAX_FILE_BYTES,
+    MAX_ITEMS,
+    MAX_RESOURCES,
+    MAX_UNPACKED_BYTES,
+    RESOURCE_COLUMNS,
+    RESOURCE_SHEET,
+    SHEETS,
+    Column,
+    column_letter,
 )
+from govdata.catalog.schemas import ResourceDraft
 from govdata.core.errors import DomainError, FieldError
 from govdata.core.sheet_guard import FileProblem, Limits, check_xlsx, open_workbook, refusal
-from govdata.core.sheet_writer import restore_text, xlsx_row
+from govdata.core.spreadsheet import CellError
 
-RESOURCE_SHEET = "资源"
-ITEM_SHEET = "信息项"
-HELP_SHEET = "说明"
-KEY = "资源序号"
-
-# Limits of one upload (CAT-1 interchange); the body limit of the upload routes follows MAX_FILE_BYTES.
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_RESOURCES = 5_000
-MAX_ITEMS = 50_000
-# What the .xlsx (a zip) may unpack to: a guard against compression bombs.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-TRUE_WORDS = frozenset({"是", "true", "1"})
-FALSE_WORDS = frozenset({"否", "false", "0"})
-LIST_SEPARATORS = re.compile(r"[、,，;；\s]+")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
-DATA_TYPE_BY_NAME = {name: code for code, (name, _) in DATA_TYPES.items()}
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str  # the schema field; "key" for 资源序号, "code" for 资源代码
-    kind: str  # key | code | text | choice | data_type | bool | int | date | list | info
-    required: bool
-    help: str
-    allowed: tuple[str, ...] = ()
-    width: int = 14
-
-
-def _types_text() -> tuple[str, ...]:
-    return tuple(f"{code}（{name}）" for code, (name, _) in DATA_TYPES.items())
-
-
-RESOURCE_COLUMNS: tuple[Column, ...] = (
-    Column(KEY, "key", "key", True, "本表内唯一的序号（如 1、2、3），信息项表用它指明所属资源", width=9),
-    Column("资源代码", "code", "code", False, "留空：登记新目录；填写本部门已有目录的资源代码：修改该目录"
-           "（生成新的草稿版本，已发布版本在审核通过前保持不变）", width=18),
-    Column("资源名称", "name", "text", True, "2～200个字", width=24),
-    Column("资源分类代码", "classification_code", "text", True, "见本表下方“资源分类”代码表，如 101（人口）"),
-    Column("资源摘要", "summary", "text", True, "5～4000个字，说明资源的内容、来源和用途", width=40),
-    Column("资源格式", "format", "choice", True, "", FORMATS),
-    Column("共享类型", "share_type", "choice", True, "", SHARE_TYPES),
-    Column("共享条件", "share_condition", "text", False, "有条件共享时必填：可共享的部门或字段范围", width=24),
-    Column("共享方式", "share_method", "choice", True, "须与资源格式相符，见下方“资源格式与共享方式”", SHARE_METHODS),
-    Column("共享依据", "legal_basis", "text", False, "有条件共享、暂不共享时必填：法律、法规或国家政策依据", width=24),
-    Column("是否向社会开放", "open_to_public", "bool", False, "填“是”或“否”（也可填 true/false、1/0），留空为否"),
-    Column("开放条件", "open_condition", "text", False, "向社会开放的条件"),
-    Column("更新周期", "update_cycle", "choice", True, "", UPDATE_CYCLES),
-    Column("发布日期", "release_date", "date", False, "日期，如 2024-06-30"),
-    Column("关联资源代码", "related_codes", "list", False, "多个资源代码用顿号、逗号或空格分隔", width=18),
-    Column("数据分级", "data_level", "choice", False, "留空为“一般”", DATA_LEVELS),
-    Column("是否涉密", "secret_declared", "bool", False, "涉及国家秘密的数据填“是”：可登记但永不发布（第二十条）"),
-    Column("关键字", "keywords", "text", False, "多个关键字用顿号分隔"),
-    Column("变更原因", "change_reason", "text", False, "修改已有目录时填写，记入版本历史"),
-)
-# Written by the export for the reader's information; ignored by the import.
-EXPORT_COLUMNS: tuple[Column, ...] = (
-    Column("提供部门", "department", "info", False, "导出时填写，导入时忽略（导入到所选部门）", width=16),
-    Column("目录状态", "status", "info", False, "导出时填写，导入时忽略"),
-    Column("版本号", "version_no", "info", False, "导出时填写，导入时忽略", width=8),
-)
-ITEM_COLUMNS: tuple[Column, ...] = (
-    Column(KEY, "key", "key", True, "所属资源在“资源”表中的资源序号", width=9),
-    Column("信息项名称", "name", "text", True, "中文名称，同一资源内不重复", width=18),
-    Column("字段编码", "field_code", "text", True, "小写字母开头，只含小写字母、数字和下划线，同一资源内不重复",
-           width=16),
-    Column("数据类型", "data_type", "data_type", True, "填代码（如 C）或名称（如 字符型）", _types_text()),
-    Column("数据长度", "length", "int", False, "正整数；字符型、数值型必填"),
-    Column("是否必填", "required", "bool", False, "填“是”或“否”，留空为否；主键信息项必须为必填"),
-    Column("是否主键", "is_key", "bool", False, "填“是”或“否”，留空为否；电子表格、数据库格式至少一个主键"),
-    Column("敏感级别", "sensitivity", "choice", False, "留空为 L1；个人信息项不低于 L2", SENSITIVITY),
-    Column("个人信息类别", "pii_kind", "choice", False, "不含个人信息时留空", PII_KINDS),
-    Column("是否共享", "shared", "bool", False, "填“否”表示对已获批的使用部门也不提供，留空为是"),
-    Column("描述", "description", "text", False, "500字以内", width=24),
-)
-SHEETS = {RESOURCE_SHEET: RESOURCE_COLUMNS, ITEM_SHEET: ITEM_COLUMNS}
+__all__ = ["ParsedCatalog", "ParsedResource", "SheetLayout", "check_upload", "parse_workbook", "sort_errors",
+           "unreadable"]
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -135,16 +58,6 @@ def _column_number(letter: str) -> int:
     for char in letter:
         number = number * 26 + ord(char) - 64
     return number
-
-
-def _letter(index: int) -> str:
-    """Column letter of a 0-based index."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def unreadable(detail: str) -> DomainError:
@@ -272,11 +185,11 @@ def _layout(sheet: str, header: tuple[Any, ...], errors: list[CellError]) -> tup
     layout = SheetLayout(sheet)
     positions: dict[int, Column] = {}
     for index, raw in enumerate(header):
-        text = _text(raw)
+        text = cell_text(raw)
         if text is None:
             continue
         name = text.rstrip("*＊").strip()
-        letter = _letter(index)
+        letter = column_letter(index)
         column = known.get(name)
         if column is None:
             errors.append(CellError(sheet, 1, letter, text, f"未知的列“{text}”，请使用模板中的列名"))
@@ -350,7 +263,7 @@ def _cells(row: tuple[Any, ...], positions: dict[int, Column]) -> Iterator[tuple
             value = value.strip()
         if value is None or value == "":
             continue
-        yield column, _letter(index), value
+        yield column, column_letter(index), value
 
 
 def _read_resources(rows: Iterator[tuple[int, tuple[Any, ...]]], positions: dict[int, Column], layout: SheetLayout,
@@ -363,10 +276,10 @@ def _read_resources(rows: Iterator[tuple[int, tuple[Any, ...]]], positions: dict
         key: str | None = None
         for column, letter, raw in _cells(row, positions):
             if column.kind == "key":
-                key = _text(raw)
+                key = cell_text(raw)
                 continue
             try:
-                value = _convert(column, raw)
+                value = read_cell(column, raw)
             except ValueError as exc:
                 cell_errors.append(CellError(RESOURCE_SHEET, number, letter, column.header, str(exc)))
                 continue
@@ -406,10 +319,10 @@ def _read_items(rows: Iterator[tuple[int, tuple[Any, ...]]], positions: dict[int
         key: str | None = None
         for column, letter, raw in _cells(row, positions):
             if column.kind == "key":
-                key = _text(raw)
+                key = cell_text(raw)
                 continue
             try:
-                values[column.field] = _convert(column, raw)
+                values[column.field] = read_cell(column, raw)
             except ValueError as exc:
                 cell_errors.append(CellError(ITEM_SHEET, number, letter, column.header, str(exc)))
         if key is None and not values and not cell_errors:
@@ -465,173 +378,3 @@ def _message(entry: ParsedResource, path: str, err: Any) -> str:
         bound = ctx.get("ge", ctx.get("le"))
         return f"应{'不小于' if kind == 'greater_than_equal' else '不大于'}{bound}"
     return str(err["msg"])
-
-
-# --- cell values -----------------------------------------------------------------------------------------
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time() else value
-    text = restore_text(str(value)).strip()  # the quote an export put before "=…" comes off
-    return text or None
-
-
-def _convert(column: Column, value: Any) -> Any:
-    """The API's value of one non-empty cell; ValueError with a Chinese message when it has none."""
-    if column.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        word = (_text(value) or "").lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise ValueError(f"“{value}”不是有效的是/否值，请填“是”或“否”（也可填 true/false、1/0）")
-    if column.kind == "int":
-        if isinstance(value, bool):
-            raise ValueError("应为正整数")
-        if isinstance(value, int | float) and float(value).is_integer():
-            return int(value)
-        text = _text(value) or ""
-        if text.isdigit():
-            return int(text)
-        raise ValueError(f"“{value}”不是整数，应为正整数")
-    if column.kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = _text(value) or ""
-        for fmt in DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(f"“{value}”不是有效日期，应为 YYYY-MM-DD，如 2024-06-30")
-    if column.kind == "list":
-        return [c for c in LIST_SEPARATORS.split(_text(value) or "") if c]
-    text = _text(value)
-    if column.kind == "data_type" and text is not None:
-        return _data_type(text)
-    if column.kind == "code" and text is not None and not RESOURCE_CODE.match(text):
-        raise ValueError(f"“{text}”不是有效的资源代码（应为9位分类码-6位序号，如 101000000-000001）；"
-                         "登记新目录请留空")
-    return text
-
-
-def _data_type(text: str) -> str:
-    """A data type code from "C", "c", "字符型", "C（字符型）" or "C 字符型"; anything else is left for the
-    schema to refuse with the list of codes."""
-    if text in DATA_TYPE_BY_NAME:
-        return DATA_TYPE_BY_NAME[text]
-    code, rest = text[:1].upper(), text[1:].strip(" （()）")
-    if code in DATA_TYPES and rest in ("", DATA_TYPES[code][0]):
-        return code
-    return text
-
-
-# --- writing ---------------------------------------------------------------------------------------------
-
-def write_template(target: IO[bytes]) -> None:
-    """The empty template: the two sheets with their headers and drop-downs, and the 说明 sheet."""
-    write_catalog([], target)
-
-
-def write_catalog(entries: Iterable[dict[str, Any]], target: IO[bytes]) -> None:
-    """Write entries (``service.export_catalog`` rows: code, status, version_no and the version's content
-    with its items) as a workbook that ``parse_workbook`` reads back into the same content."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    resources = _sheet(workbook, RESOURCE_SHEET, RESOURCE_COLUMNS + EXPORT_COLUMNS)
-    item_rows: list[list[Any]] = []
-    for number, entry in enumerate(entries, start=1):
-        values = {**entry, "key": number}
-        resources.append(xlsx_row(_out(c, values.get(c.field)) for c in RESOURCE_COLUMNS + EXPORT_COLUMNS))
-        for item in entry.get("items", []):
-            item_rows.append([number] + [_out(c, item.get(c.field)) for c in ITEM_COLUMNS[1:]])
-    items = _sheet(workbook, ITEM_SHEET, ITEM_COLUMNS)
-    for row in item_rows:
-        items.append(xlsx_row(row))
-    _write_help(workbook)
-    workbook.save(target)
-
-
-def _out(column: Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if column.kind == "bool":
-        return "是" if value else "否"
-    if column.kind == "list":
-        return "、".join(value) or None
-    if column.field == "status":
-        return RESOURCE_STATUSES.get(value, value)
-    return value
-
-
-def _sheet(workbook: Any, title: str, columns: tuple[Column, ...]) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    last_row = (MAX_RESOURCES if title == RESOURCE_SHEET else MAX_ITEMS) + 1
-    for index, column in enumerate(columns):
-        letter = _letter(index)
-        sheet.column_dimensions[letter].width = column.width
-        choices = column.allowed if column.kind == "choice" else ("是", "否") if column.kind == "bool" else \
-            tuple(DATA_TYPES) if column.kind == "data_type" else ()
-        if choices:
-            validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                                        showErrorMessage=False)
-            validation.add(f"{letter}2:{letter}{last_row}")
-            sheet.data_validations.append(validation)
-    bold, required_fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = bold
-        if column.required:
-            cell.fill = required_fill
-        header.append(cell)
-    sheet.append(xlsx_row(header))
-    return sheet
-
-
-def help_rows() -> list[list[str]]:
-    """The 说明 sheet: every column with whether it is required, how to fill it and its allowed values,
-    then the code lists of the national standard."""
-    rows: list[list[str]] = [
-        ["政务信息资源目录导入模板说明"],
-        ["“资源”表每行一个目录资源；“信息项”表每行一个信息项，用“资源序号”指明所属资源。表头为黄色的列必填。"],
-        ["导入时逐格校验，每个错误都报告其工作表、行号和列；默认任一行有误则全部不导入，也可选择只导入无误的资源。"],
-        [f"单个文件不超过{MAX_FILE_BYTES // (1024 * 1024)} MB，最多{MAX_RESOURCES}个资源、{MAX_ITEMS}个信息项。"],
-        [],
-        ["工作表", "列名", "是否必填", "填写说明", "允许的值"],
-    ]
-    for sheet, columns in ((RESOURCE_SHEET, RESOURCE_COLUMNS + EXPORT_COLUMNS), (ITEM_SHEET, ITEM_COLUMNS)):
-        for c in columns:
-            allowed = "、".join(c.allowed) if c.kind != "bool" else "是、否（也可填 true/false、1/0）"
-            rows.append([sheet, c.header, "必填" if c.required else "选填", c.help, allowed])
-    rows += [[], ["资源格式与共享方式"], ["资源格式", "可用的共享方式"]]
-    rows += [[fmt, "、".join(methods)] for fmt, methods in METHODS_FOR_FORMAT.items()]
-    rows += [[], ["数据类型"], ["代码", "名称", "是否须填长度"]]
-    rows += [[code, name, "是" if needs else "否"] for code, (name, needs) in DATA_TYPES.items()]
-    rows += [[], ["资源分类"], ["分类代码", "名称", "上级分类代码"]]
-    rows += [[code, name, parent or ""] for code, name, parent in CLASSIFICATION]
-    return rows
-
-
-def _write_help(workbook: Any) -> None:
-    sheet = workbook.create_sheet(HELP_SHEET)
-    for letter, width in zip("ABCDE", (14, 16, 12, 60, 60), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in help_rows():
-        sheet.append(xlsx_row(row))
