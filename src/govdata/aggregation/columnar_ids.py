@@ -95,7 +95,7 @@ def rows_with_bytes(
     return flags
 
 
-# Bytes that validation.py's _CTRL_C and _CTRL_M refuse (UTF-8 never uses 0-127 inside a multi-byte
+# Bytes that value_types.py's _CTRL_C and _CTRL_M refuse (UTF-8 never uses 0-127 inside a multi-byte
 # character), and those that json.dumps escapes or that are refused anyway.
 def ctrl_c(b: np.ndarray) -> np.ndarray:
     return (b < 32) | (b == 127)

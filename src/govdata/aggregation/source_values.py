@@ -1,6 +1,6 @@
 """Database values of pulled rows (AGG-5): the watermark and key values of the stored position as JSON that
 turns back into the same Python value for the next keyset query, and each column value in a raw form the
-validator's converter for the item's data type accepts (``validation.py``), without loss."""
+validator's converter for the item's data type accepts (``value_types.py``), without loss."""
 
 from __future__ import annotations
 

@@ -1,50 +1,35 @@
 """Row validation for aggregated data (AGG-4): check pushed records against registered information items.
 
 Pure functions and classes, no database. A :class:`Validator` is built once per catalog version from its
-information items (:class:`ItemSpec`) and then checks many rows; per-item converters are compiled in
-``__init__`` so the per-row path is a flat loop over closures.
+information items (:class:`ItemSpec`) and then checks many rows; per-item converters
+(``value_types.converter``, which lists what each data type accepts and stores) and personal identifier
+checks (``identifier_checks``) are compiled in ``__init__`` so the per-row path is a flat loop over closures.
 
 Every value arrives either as a JSON value (str, int, float, bool, None) or as a CSV string. The empty
 string and ``None`` mean the same thing ("no value") for every data type, so SQLite and PostgreSQL
-(COPY) agree. Converted values:
-
-====  ======================================================================
-C     ``str`` as given (no stripping), no control characters, ``length`` in characters
-M     ``str`` as given, control characters other than tab and newline rejected
-N     canonical decimal ``str`` without exponent or trailing fractional zeros; ``length`` = max digits
-Y     ``int`` in minor units (fen), from an exact decimal with at most 2 places; never a float
-D     ``datetime.date`` from ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD``
-T     aware UTC ``datetime`` from ISO 8601; naive values are read as Asia/Shanghai time
-L     ``bool`` from true/false/1/0/是/否/Y/N (case-insensitive)
-I     ``int`` in the signed 64-bit range; "42" accepted, 1.5 rejected
-B, F  finite ``float``
-G     ``bytes`` from base64, at most 1 MB decoded
-====  ======================================================================
+(COPY) agree. A row's record key and content hash are computed from canonical forms of the converted
+values, identical whichever database they came back from.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from operator import mul as _mul
-from zoneinfo import ZoneInfo
 
-from govdata.core.crypto import sm3_hex
-from govdata.core.validators import (
-    RESIDENT_ID_CHECK_CHARS,
-    RESIDENT_ID_WEIGHTS,
-    credit_code_error,
-    is_valid_mobile,
-    luhn_ok,
-    resident_id_error,
+from govdata.aggregation.identifier_checks import identifier_check
+from govdata.aggregation.value_types import (
+    BLOB_LIMIT,
+    INT64_MAX,
+    INT64_MIN,
+    ValueRefused,
+    canonical_decimal,
+    converter,
 )
+from govdata.core.crypto import sm3_hex
 
 __all__ = [
     "BLOB_LIMIT",
@@ -56,26 +41,6 @@ __all__ = [
     "Validator",
     "content_hash",
 ]
-
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-#: Largest decoded size of a G (通用型) value.
-BLOB_LIMIT = 1024 * 1024
-#: Digit cap for N values whose item has no length, so "1e999999" cannot blow up memory.
-_DEFAULT_MAX_DIGITS = 65
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-_CTRL_C = re.compile(r"[\x00-\x1f\x7f]")
-_CTRL_M = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?")
-_MONEY_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
-_INT_RE = re.compile(r"[+-]?\d+")
-_DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2})|(\d{2})(\d{2}))")
-_BOOL_WORDS = {
-    "true": True, "false": False, "1": True, "0": False, "是": True, "否": False, "y": True, "n": False,
-}
-_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,308 +96,6 @@ class RowResult:
         return not self.problems
 
 
-class _Bad(Exception):
-    """Raised by a converter; carries the problem code and the Chinese reason (without the item label)."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(code, reason)
-        self.code = code
-        self.reason = reason
-
-
-# ---------------------------------------------------------------------------
-# Converters. Each takes a non-empty raw value and returns the stored value or raises _Bad.
-# ---------------------------------------------------------------------------
-
-
-def _type_error(expected: str) -> _Bad:
-    return _Bad("invalid_type", f"应为{expected}")
-
-
-def _make_text(length: int | None, ctrl: re.Pattern[str], expected: str) -> Callable[[object], object]:
-    search = ctrl.search
-
-    def convert(raw: object) -> object:
-        if type(raw) is str:
-            s = raw
-        elif isinstance(raw, int) and not isinstance(raw, bool):
-            s = str(raw)
-        elif isinstance(raw, str):
-            s = str(raw)
-        else:
-            raise _type_error(expected)
-        if search(s) is not None:
-            raise _Bad("control_char", "含有不允许的控制字符")
-        if length is not None and len(s) > length:
-            raise _Bad("too_long", f"长度不能超过{length}个字符，当前为{len(s)}个字符")
-        return s
-
-    return convert
-
-
-def _to_decimal(raw: object, pattern: re.Pattern[str], expected: str) -> Decimal:
-    if isinstance(raw, str):
-        s = raw.strip()
-        if pattern.fullmatch(s) is None:
-            raise _type_error(expected)
-        return Decimal(s)
-    if isinstance(raw, bool):
-        raise _type_error(expected)
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise _type_error(expected)
-        # str() gives the shortest repr, so 0.1 becomes Decimal("0.1"), not 0.1000000000000000055511...
-        return Decimal(str(raw))
-    if isinstance(raw, Decimal):
-        if not raw.is_finite():
-            raise _type_error(expected)
-        return raw
-    raise _type_error(expected)
-
-
-def _canonical_decimal(d: Decimal) -> str:
-    if d == 0:
-        return "0"
-    return format(d.normalize(), "f")
-
-
-def _digit_count(canonical: str) -> int:
-    digits = canonical.lstrip("-")
-    if digits.startswith("0."):
-        digits = digits[1:]
-    return len(digits) - ("." in digits)
-
-
-def _make_number(length: int | None) -> Callable[[object], object]:
-    max_digits = length or _DEFAULT_MAX_DIGITS
-
-    def convert(raw: object) -> object:
-        d = _to_decimal(raw, _DECIMAL_RE, "数值")
-        # Refuse absurd exponents before formatting them out digit by digit.
-        if d != 0 and not -max_digits <= d.adjusted() < max_digits:
-            raise _Bad("too_long", f"数字位数不能超过{max_digits}位")
-        s = _canonical_decimal(d)
-        n = _digit_count(s)
-        if n > max_digits:
-            raise _Bad("too_long", f"数字位数不能超过{max_digits}位，当前为{n}位")
-        return s
-
-    return convert
-
-
-def _convert_money(raw: object) -> object:
-    d = _to_decimal(raw, _MONEY_RE, "金额（最多两位小数）")
-    if d != 0 and d.adjusted() > 18:
-        raise _Bad("out_of_range", "金额超出允许范围")
-    fen = d * _HUNDRED
-    if fen != fen.to_integral_value():
-        raise _Bad("too_many_decimals", "金额最多保留两位小数")
-    value = int(fen)
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise _Bad("out_of_range", "金额超出允许范围")
-    return value
-
-
-def _convert_date(raw: object) -> object:
-    if isinstance(raw, str):
-        m = _DATE_RE.fullmatch(raw.strip())
-        if m is None:
-            raise _type_error("日期（YYYY-MM-DD）")
-        y, m1, d1, m2, d2, m3, d3 = m.groups()
-        try:
-            return date(int(y), int(m1 or m2 or m3), int(d1 or d2 or d3))
-        except ValueError:
-            raise _Bad("invalid_date", "不是有效的日期") from None
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    raise _type_error("日期（YYYY-MM-DD）")
-
-
-def _convert_datetime(raw: object) -> object:
-    if isinstance(raw, str):
-        s = raw.strip()
-        # A bare date is not a datetime; fromisoformat would silently read it as midnight.
-        if len(s) <= 10:
-            raise _type_error("日期时间（ISO 8601）")
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            raise _type_error("日期时间（ISO 8601）") from None
-    elif isinstance(raw, datetime):
-        dt = raw
-    else:
-        raise _type_error("日期时间（ISO 8601）")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=LOCAL_TZ)
-    try:
-        return dt.astimezone(timezone.utc)
-    except OverflowError:
-        raise _Bad("out_of_range", "日期时间超出允许范围") from None
-
-
-def _convert_bool(raw: object) -> object:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int):
-        if raw in (0, 1):
-            return bool(raw)
-    elif isinstance(raw, str):
-        value = _BOOL_WORDS.get(raw.strip().lower())
-        if value is not None:
-            return value
-    raise _type_error("逻辑值（true/false、1/0、是/否、Y/N）")
-
-
-def _convert_int(raw: object) -> object:
-    if isinstance(raw, bool):
-        raise _type_error("整数")
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, str):
-        s = raw.strip()
-        if _INT_RE.fullmatch(s) is None:
-            raise _type_error("整数")
-        value = int(s)
-    elif isinstance(raw, float):
-        # JSON encoders may write 42 as 42.0; anything fractional or beyond exact float range is refused.
-        if not (math.isfinite(raw) and raw.is_integer() and abs(raw) <= 2**53):
-            raise _type_error("整数")
-        value = int(raw)
-    else:
-        raise _type_error("整数")
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise _Bad("out_of_range", "整数超出64位范围")
-    return value
-
-
-def _convert_float(raw: object) -> object:
-    if isinstance(raw, bool):
-        raise _type_error("数值")
-    if isinstance(raw, float):
-        value = raw
-    elif isinstance(raw, int):
-        try:
-            value = float(raw)
-        except OverflowError:
-            raise _Bad("out_of_range", "数值超出允许范围") from None
-    elif isinstance(raw, str):
-        s = raw.strip()
-        if _DECIMAL_RE.fullmatch(s) is None:
-            raise _type_error("数值")
-        value = float(s)
-    else:
-        raise _type_error("数值")
-    if not math.isfinite(value):
-        raise _Bad("out_of_range", "数值必须为有限数")
-    return value
-
-
-_B64_MAX_CHARS = 4 * ((BLOB_LIMIT + 2) // 3)
-
-
-def _convert_blob(raw: object) -> object:
-    if isinstance(raw, bytes):
-        data = raw
-    elif isinstance(raw, str):
-        s = raw.strip()
-        if len(s) > _B64_MAX_CHARS:
-            raise _Bad("too_long", "内容不能超过1 MB")
-        try:
-            data = base64.b64decode(s, validate=True)
-        except (binascii.Error, ValueError):
-            raise _type_error("Base64编码内容") from None
-    else:
-        raise _type_error("Base64编码内容")
-    if len(data) > BLOB_LIMIT:
-        raise _Bad("too_long", "内容不能超过1 MB")
-    return data
-
-
-def _converter(spec: ItemSpec) -> Callable[[object], object]:
-    t = spec.data_type
-    if t == "C":
-        return _make_text(spec.length, _CTRL_C, "字符串")
-    if t == "M":
-        return _make_text(None, _CTRL_M, "字符串")
-    if t == "N":
-        return _make_number(spec.length)
-    simple = {
-        "Y": _convert_money, "D": _convert_date, "T": _convert_datetime, "L": _convert_bool,
-        "I": _convert_int, "B": _convert_float, "F": _convert_float, "G": _convert_blob,
-    }
-    if t not in simple:
-        raise ValueError(f"unknown data type {t!r} for item {spec.field_code!r}")
-    return simple[t]
-
-
-# ---------------------------------------------------------------------------
-# Personal identifier checks: return (is_warning, problem code, reason) or None when the value passes.
-# ---------------------------------------------------------------------------
-
-_Check = Callable[[str], "tuple[bool, str, str] | None"]
-
-
-_RESIDENT_ID_SHAPE = re.compile(r"[1-9][0-9]{16}[0-9X]")
-
-
-def _resident_id_fast_ok(s: str) -> bool:
-    """The common valid case of GB 11643 without the per-character generators of resident_id_error.
-
-    Only ever says True for numbers resident_id_error also accepts; anything else goes to it for the message.
-    """
-    if _RESIDENT_ID_SHAPE.fullmatch(s) is None:
-        return False
-    total = sum(map(_mul, map(int, s[:17]), RESIDENT_ID_WEIGHTS))
-    if RESIDENT_ID_CHECK_CHARS[total % 11] != s[17]:
-        return False
-    try:
-        birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return False
-    return 1850 <= birth.year and birth <= date.today()
-
-
-def _check_resident_id(value: str) -> tuple[bool, str, str] | None:
-    if _resident_id_fast_ok(value):
-        return None
-    error = resident_id_error(value)
-    return None if error is None else (False, "invalid_id_number", error)
-
-
-def _check_credit_code(value: str) -> tuple[bool, str, str] | None:
-    error = credit_code_error(value)
-    return None if error is None else (False, "invalid_credit_code", error)
-
-
-def _check_mobile(value: str) -> tuple[bool, str, str] | None:
-    if is_valid_mobile(value):
-        return None
-    return (False, "invalid_mobile", "不是有效的手机号码（11位数字，以13-19开头）")
-
-
-def _check_bank_card(value: str) -> tuple[bool, str, str] | None:
-    if luhn_ok(value):
-        return None
-    return (True, "luhn_failed", "银行卡号未通过Luhn校验，请核实")
-
-
-def _identifier_check(spec: ItemSpec) -> _Check | None:
-    if spec.data_type not in ("C", "M"):
-        return None
-    name, kind = spec.name or "", spec.pii_kind or ""
-    if kind == "身份证件号码" or "身份证" in name or "公民身份号码" in name:
-        return _check_resident_id
-    if "统一社会信用代码" in name:
-        return _check_credit_code
-    if kind == "手机号码" or "手机" in name or "移动电话" in name:
-        return _check_mobile
-    if kind == "银行账户" or "银行卡" in name:
-        return _check_bank_card
-    return None
-
-
 # ---------------------------------------------------------------------------
 # Canonical forms: record key and content hash
 # ---------------------------------------------------------------------------
@@ -447,7 +110,7 @@ def _canonical(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return _canonical_decimal(value)
+        return canonical_decimal(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
@@ -493,8 +156,9 @@ class Validator:
             label = f"{spec.name}（{spec.field_code}）" if spec.name else spec.field_code
             plan.append(
                 (
-                    spec.field_code, label, _converter(spec), spec.required, spec.is_key,
-                    spec.data_type not in ("C", "M"), _identifier_check(spec),
+                    spec.field_code, label, converter(spec.data_type, spec.length, spec.field_code), spec.required,
+                    spec.is_key, spec.data_type not in ("C", "M"),
+                    identifier_check(spec.data_type, spec.name, spec.pii_kind),
                 )
             )
         self._plan = tuple(plan)
@@ -521,7 +185,7 @@ class Validator:
             # Whitespace-only input is "no value" for every type except free text, where it is content.
             try:
                 value = convert(raw)
-            except _Bad as bad:
+            except ValueRefused as bad:
                 if blank_is_empty and isinstance(raw, str) and not raw.strip():
                     values[code] = None
                     if is_key:
