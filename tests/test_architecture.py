@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).parent / "lint-imports"
+MAX_LINES = 500
 
 
 def _lint(cwd: Path, src: Path) -> subprocess.CompletedProcess[str]:
@@ -49,3 +50,9 @@ def test_a_deliberate_violation_breaks_its_contract(tmp_path, module, line, cont
     broken = result.stdout.split("Broken contracts", 1)[-1]
     assert contract in broken, result.stdout
 
+
+def test_no_module_outgrows_one_topic():
+    """Modules past ~500 lines are split by what they are about (generated migrations excepted)."""
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "src" / "govdata").rglob("*.py")
+            if "migrations" not in p.parts and (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
