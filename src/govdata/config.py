@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     xlsx_max_ratio: int = Field(default=100, ge=10, le=10_000,
                                 description="Largest compression ratio of an XLSX file load (unpacked / packed, each "
                                             "part over 1 MiB and the whole): above it, a decompression bomb.")
+    file_load_workers: int = Field(default=2, ge=1, le=32,
+                                   description="File loads a server process runs at once in the background (one "
+                                               "when a database is SQLite); the others wait for a free worker.")
+    file_load_wait_seconds: float = Field(default=10, ge=0, le=120,
+                                          description="How long POST /api/v1/loads/{id}/run waits for the load before "
+                                                      "answering 202 with its progress.")
     secret_grace_hours: int = Field(default=24, description="After a rotation the old AppSecret works this long.")
     redis_url: str | None = Field(default=None, description="Redis for replay nonces and grants' rate and quota counters.")
     cookie_secure: bool = Field(default=False, description="Mark cookies Secure (set true behind HTTPS).")

@@ -28,10 +28,14 @@ class LoadResultOut(PushOut):
 
 
 class LoadProgressOut(BaseModel):
-    state: Literal["running", "done", "failed"]
+    state: Literal["running", "done", "failed"] = Field(description="failed: the last run ended before anything was "
+                                                                     "recorded (``code`` and ``message`` say why); "
+                                                                     "the load can be run again")
+    queued: bool = Field(False, description="running, but waiting for a free worker of the server process")
     rows_done: int
     rows_expected: int | None = Field(None, description="an estimate (CSV), or null when unknown (XLSX)")
     percent: int | None
+    code: str | None = Field(None, description="the error code of a failed run (docs/api-errors.md)")
     message: str | None = None
 
 
@@ -56,8 +60,8 @@ class FileLoadOut(BaseModel):
     report: bool = Field(description="a rejection report can be downloaded")
     created_at: dt.datetime
     finished_at: dt.datetime | None
-    progress: LoadProgressOut | None = Field(None, description="while the load runs in this server process (started "
-                                                               "from the web page or another API call)")
+    progress: LoadProgressOut | None = Field(None, description="while the load runs in this server process, or when "
+                                                               "its last run there failed")
 
 
 def file_load_out(load: Any, code: str | None = None, progress: Any = None) -> FileLoadOut:
@@ -70,6 +74,11 @@ def file_load_out(load: Any, code: str | None = None, progress: Any = None) -> F
         mapping=dict(load.mapping or {}), mode=load.mode, status=load.status, actor_name=load.actor_name,
         batch_id=load.batch_id, result=LoadResultOut.model_validate(result) if result else None,
         report=bool(load.report_name), created_at=load.created_at, finished_at=load.finished_at,
-        progress=None if progress is None else LoadProgressOut(
-            state=progress.state, rows_done=progress.done, rows_expected=progress.expected,
-            percent=progress.percent, message=progress.message))
+        progress=None if progress is None else progress_out(progress))
+
+
+def progress_out(progress: Any) -> LoadProgressOut:
+    """The reply for an ``aggregation.progress.LoadProgress``."""
+    return LoadProgressOut(state=progress.state, queued=progress.queued, rows_done=progress.done,
+                           rows_expected=progress.expected, percent=progress.percent, code=progress.code,
+                           message=progress.message)

@@ -3,6 +3,7 @@ read it, download its rejection report. The service is ``aggregation.service.fil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, TypeVar
@@ -10,12 +11,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
 from govdata.aggregation import progress, service
-from govdata.aggregation.schemas_files import FileLoadOut, MappingIn, file_load_out
-from govdata.core.errors import Conflict, DomainError, invalid
+from govdata.aggregation.schemas_files import FileLoadOut, MappingIn, file_load_out, progress_out
+from govdata.core.errors import invalid
 from govdata.core.sheet_writer import stream_csv
 from govdata.web.edge import call
 
@@ -79,14 +80,16 @@ def list_file_loads(request: Request, code: str) -> object:
 
 
 def _progress(request: Request, load_id: int) -> Any:
+    """The load's progress while it runs in this process, or the error of its last run there."""
     state = progress.registry_of(request.app).get(load_id)
-    return state if state is not None and state.running else None
+    return state if state is not None and state.state in ("running", "failed") else None
 
 
 @router.get("/loads/{load_id}", response_model=FileLoadOut)
 def get_file_load(request: Request, load_id: int) -> object:
-    """One file load: its file, mapping, status and result; ``progress`` while it runs in this server
-    process (started from the web page, or by another caller of ``/run``)."""
+    """One file load: its file, mapping, status and result; ``progress`` while it runs in this server process
+    (started from the web page or by ``/run``), or when its last run there failed (``progress.code`` and
+    ``message`` say why; nothing was written and it can be run again)."""
     return call(request, service.get_file_load, load_id,
                 out=lambda load: file_load_out(load, progress=_progress(request, load_id)))
 
@@ -100,37 +103,66 @@ def map_columns(request: Request, load_id: int, body: MappingIn) -> object:
     return call(request, service.map_columns, load_id, body.mapping, body.mode, out=file_load_out)
 
 
+_PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+)")
+
+
+def _wait_seconds(request: Request, prefer: str | None) -> float:
+    """RFC 7240: ``Prefer: respond-async`` answers at once, ``Prefer: wait=N`` waits up to N seconds (at most 120);
+    otherwise ``GOVDATA_FILE_LOAD_WAIT_SECONDS``."""
+    text = (prefer or "").lower()
+    if "respond-async" in text:
+        return 0.0
+    found = _PREFER_WAIT.search(text)
+    if found:
+        return min(float(found.group(1)), 120.0)
+    return float(request.app.state.settings.file_load_wait_seconds)
+
+
 @router.post("/loads/{load_id}/run", response_model=FileLoadOut,
-             responses={409: {"description": "the load is running; file_missing; idempotency_key_reused"},
+             responses={202: {"model": FileLoadOut,
+                              "description": "still running after the wait: ``progress`` tells how far, ``Location`` "
+                                             "is where to poll (``GET /api/v1/loads/{id}``)"},
+                        409: {"description": "file_missing; idempotency_key_reused"},
                         422: {"description": "batch_rejected (mode all: nothing written, the load is recorded as "
                                              "rejected and the report lists every rejected row); columns_unmapped, "
-                                             "file_unreadable"}})
-def run_file_load(
+                                             "file_unreadable, file_too_many_rows, file_line_too_long"}})
+async def run_file_load(
     request: Request,
     load_id: int,
     idempotency_key: Annotated[str | None, Header(max_length=service.MAX_IDEMPOTENCY_KEY,
                                                   description="one value per load; a retry with the same key and "
                                                               "file is answered, not applied again")] = None,
-) -> object:
-    """Run the load now and answer when it is done (a large file takes a while: about 100k rows a second).
-    A load that has run already answers its result. The reply's ``result`` has the counts and the first 100
-    rejected rows; the report (``GET /api/v1/loads/{id}/report``) lists all of them."""
+    prefer: Annotated[str | None, Header(description="``respond-async``: answer 202 at once; ``wait=N``: wait up "
+                                                     "to N seconds for the result")] = None,
+) -> Response:
+    """Start the load in the background of this server process and wait a little for it
+    (``GOVDATA_FILE_LOAD_WAIT_SECONDS``, 10 s by default): done by then, the answer is its result as usual (200,
+    or the 422 of a rejected file); otherwise 202 with its ``progress`` and a ``Location`` to poll. The load
+    goes on whether or not anyone waits; its result, or why it failed, is on ``GET /api/v1/loads/{id}``. A load
+    that has run already answers its result; one that is running is not started twice. The reply's ``result``
+    has the counts and the first 100 rejected rows; the report (``GET /api/v1/loads/{id}/report``) lists all."""
+    def check(session: Any, actor: Any, lid: int) -> tuple[Any, str, FileLoadOut]:
+        load = service.start_file_load(session, actor, lid)
+        return actor, load.status, file_load_out(load)
+
+    actor, status, current = await run_in_threadpool(call, request, check, load_id)
+    if status != "uploaded":
+        return JSONResponse(current.model_dump(mode="json"))  # it has run: its result stands
     registry = progress.registry_of(request.app)
-    if not registry.begin(load_id):
-        raise Conflict("该文件正在导入，请稍后查看结果", "This file load is running", code="conflict")
-    state = "failed"
-    try:
-        loaded = call(request, lambda session, actor, lid: service.run_file_load(
-            session, actor, lid, idempotency_key=idempotency_key,
-            progress=lambda done, expected: registry.update(lid, done, expected)), load_id, out=file_load_out)
-        state = "done"
-        return loaded
-    except DomainError as exc:
-        if exc.keep_writes:  # rejected as a whole: the load is recorded as such
-            state = "done"
-        raise
-    finally:
-        registry.finish(load_id, state)
+
+    def run(session: Any, who: Any, lid: int, report: Any) -> Any:
+        return service.run_file_load(session, who, lid, idempotency_key=idempotency_key, progress=report)
+
+    progress.start_in_background(registry, request.app.state.sessions, actor, load_id, run)  # or it runs already
+    state = await progress.wait(registry, load_id, _wait_seconds(request, prefer))
+    if state is not None and state.running:
+        body = current.model_copy(update={"progress": progress_out(state)})
+        return JSONResponse(body.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/api/v1/loads/{load_id}", "Retry-After": "2"})
+    if state is not None and state.error is not None:
+        raise state.error  # failed, or rejected as a whole (recorded): the same answer as a run in the request
+    done = await run_in_threadpool(call, request, service.get_file_load, load_id, out=file_load_out)
+    return JSONResponse(done.model_dump(mode="json"))
 
 
 def report_response(path: Path, filename: str) -> StreamingResponse:

@@ -13,7 +13,7 @@ from govdata.core.actor import Actor
 from govdata.core.policy import OVERSIGHT_ROLES
 
 __all__ = ["get_file_load", "list_file_loads", "load_file", "map_columns", "rejection_report", "run_file_load",
-           "upload_file"]
+           "start_file_load", "upload_file"]
 
 
 def _loader(actor: Actor, department_id: int | None) -> bool:
@@ -44,6 +44,11 @@ def map_columns(actor: Actor, obj: Any = None) -> bool:
 def run_file_load(actor: Actor, obj: Any = None) -> bool:
     """obj: the ``FileLoad``."""
     return obj is not None and _loader(actor, obj.department_id)
+
+
+def start_file_load(actor: Actor, obj: Any = None) -> bool:
+    """obj: the ``FileLoad`` (checked in the request before it runs in the background): as ``run_file_load``."""
+    return run_file_load(actor, obj)
 
 
 def load_file(actor: Actor, obj: Any = None) -> bool:

@@ -45,7 +45,7 @@ from govdata.core.policy import authorize
 from govdata.core.sheet_writer import CsvWriter
 
 __all__ = ["get_file_load", "list_file_loads", "load_file", "map_columns", "rejection_report", "run_file_load",
-           "upload_file"]
+           "start_file_load", "upload_file"]
 
 #: Rejected rows listed in the reply; all of them are in the report.
 REPLY_REJECTIONS = 100
@@ -226,6 +226,25 @@ def _expected_rows(load: FileLoad, path: Path) -> int | None:
     return max(1, int(path.stat().st_size / (sample_bytes / len(load.sample))))
 
 
+def start_file_load(session: Session, actor: Actor, load_id: int) -> FileLoad:
+    """Check, in the request, that a load may run now — who asks, the entry, the mapping, the file — before a
+    background worker runs it (``run_file_load`` checks again then). A load that has run is returned as it is."""
+    load = _load(session, load_id)
+    authorize(actor, policy.start_file_load, load)
+    if load.status != "uploaded":
+        return load
+    target = target_of(session, _resource_of(session, load))
+    _check_mapping(load, list(target.version.items), load.mapping)
+    if not (_uploads(session) / load.stored_name).exists():
+        raise _file_missing()
+    return load
+
+
+def _file_missing() -> Conflict:
+    return Conflict("上传的文件已不在服务器上，请重新上传", "The uploaded file is missing; upload it again",
+                    code="file_missing")
+
+
 def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_key: str | None = None,
                   progress: ProgressFn | None = None) -> FileLoad:
     """Load a mapped file into its dataset (see the module docstring). Returns the FileLoad with its result;
@@ -248,8 +267,7 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
     folder = _uploads(session)
     path = folder / load.stored_name
     if not path.exists():
-        raise Conflict("上传的文件已不在服务器上，请重新上传", "The uploaded file is missing; upload it again",
-                       code="file_missing")
+        raise _file_missing()
     specs = target.specs
     validator = ColumnarValidator(specs)
     field_codes = [s.field_code for s in specs]
