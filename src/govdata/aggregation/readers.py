@@ -142,7 +142,8 @@ def _csv_reader(path: Path, encoding: str, malformed: Malformed | None, limits: 
         return "skip"
 
     names = _first_line(path, encoding, limits)
-    headers = _check_headers(names, limits)  # before pyarrow makes a column of each
+    if len(names) > limits.max_columns:  # before pyarrow makes a column of each
+        raise limits.too_many_columns(len(names))
     read = pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE or limits.max_line_bytes,
                              use_threads=False)  # row numbers of bad rows need one parser
     parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
@@ -153,9 +154,7 @@ def _csv_reader(path: Path, encoding: str, malformed: Malformed | None, limits: 
         reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _unreadable(exc, limits) from None
-    if len(reader.schema.names) != len(headers):
-        raise FileProblem("file_no_header", "第1行的列名无法识别", "the first row cannot be read as column names")
-    return reader, headers
+    return reader, _check_headers(list(reader.schema.names), limits)
 
 
 def csv_header(path: Path, encoding: str, limits: Limits) -> tuple[list[str], list[list[str]]]:
@@ -187,7 +186,7 @@ def csv_chunks(path: Path, encoding: str, malformed: Malformed, limits: Limits,
             pending.append(batch)
             pending_rows += batch.num_rows
             if done + pending_rows + len(malformed) > limits.max_rows:
-                raise limits.too_many_rows(done + pending_rows + len(malformed))
+                raise limits.too_many_rows()
             if pending_rows >= chunk_rows:
                 yield malformed.numbers(done + 1, pending_rows), _columns(headers, pending)
                 done += pending_rows
@@ -282,12 +281,12 @@ def _xlsx_data(sheet: Any, width: int, limits: Limits) -> Iterator[tuple[int, tu
     records = 0
     for row_no, row in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 1):
         if row_no >= XLSX_ROWS:
-            raise limits.too_many_rows(row_no)
+            raise limits.past_excel_rows()
         if _is_blank(row):
             continue  # a blank worksheet row is formatting, not a record
         records += 1
         if records > limits.max_rows:
-            raise limits.too_many_rows(records)
+            raise limits.too_many_rows()
         yield row_no, row
 
 

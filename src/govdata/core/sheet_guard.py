@@ -70,12 +70,14 @@ class Limits:
                    max_line_bytes=settings.file_max_line_bytes, max_unpacked_bytes=settings.xlsx_max_unpacked_bytes,
                    max_ratio=settings.xlsx_max_ratio)
 
-    def too_many_rows(self, rows: int | None = None) -> FileProblem:
-        if rows and rows >= XLSX_ROWS:
-            return FileProblem("file_too_many_rows", f"工作表的行号超出Excel的上限{XLSX_ROWS:,}行",
-                               f"the worksheet has rows past Excel's last row ({XLSX_ROWS})")
+    def too_many_rows(self) -> FileProblem:
         return FileProblem("file_too_many_rows", f"文件的数据行数超过上限{self.max_rows:,}行，请拆分后分批导入",
                            f"the file has more than {self.max_rows} data rows; split it")
+
+    @staticmethod
+    def past_excel_rows() -> FileProblem:
+        return FileProblem("file_too_many_rows", f"工作表的行号超出Excel的上限{XLSX_ROWS:,}行",
+                           f"the worksheet has rows past Excel's last row ({XLSX_ROWS})")
 
     def too_many_columns(self, columns: int | None = None) -> FileProblem:
         counted = f"（共{columns:,}列）" if columns else ""
