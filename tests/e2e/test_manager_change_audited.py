@@ -75,14 +75,14 @@ def test_manager_change_is_shown_and_audited(page: Page, tmp_path: Path) -> None
     expect(page).to_have_url(re.compile(r"/audit$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("审计日志")
 
-    page.get_by_label("操作").fill("org.set_person")
+    page.get_by_label("操作").fill("责任人")  # words of the action's name, as a clerk types them
     with page.expect_response(lambda r: "/audit?" in r.url and r.request.headers.get("hx-request") == "true"):
         page.get_by_role("button", name="筛选").click()
-    expect(page).to_have_url(re.compile(r"/audit\?.*action=org\.set_person"))  # hx-push-url
+    expect(page).to_have_url(re.compile(r"/audit\?.*action=%E8%B4%A3%E4%BB%BB%E4%BA%BA"))  # hx-push-url
     rows = page.locator("#audit-rows").get_by_test_id("audit-table").locator("tbody tr")
     expect(rows.first).to_be_visible()
-    # the swap may land just after the response: wait until only org.set_person rows are left
-    expect(rows.locator("td:nth-child(5)").filter(has_not_text="org.set_person")).to_have_count(0)
+    # the swap may land just after the response: wait until only 设定部门责任人 rows are left
+    expect(rows.locator("td:nth-child(5)").filter(has_not_text="设定部门责任人")).to_have_count(0)
     expect(page.get_by_role("heading", name="审计日志")).to_have_count(1)  # swapped rows, not a nested page
 
     row = rows.filter(has=page.locator("td:nth-child(3)", has_text=re.compile(r"^ps_manager$"))) \
@@ -91,17 +91,19 @@ def test_manager_change_is_shown_and_audited(page: Page, tmp_path: Path) -> None
     expect(row.locator("td").nth(2)).to_have_text("ps_manager")
     expect(row.locator("td").nth(3)).to_have_text(DEPARTMENT)
     expect(row.locator("td").nth(8)).to_have_text("成功")
-    detail = row.locator("pre.detail")
-    expect(detail).to_contain_text(OLD_MANAGER)
-    expect(detail).to_contain_text(NEW_MANAGER["name"])
-    expect(detail).to_contain_text("daily_manager")
+    lines = row.locator(".entry-lines")  # the change in words; the full record behind its toggle
+    expect(lines).to_contain_text("日常管理人员")
+    expect(lines).to_contain_text(f"{OLD_MANAGER} → {NEW_MANAGER['name']}")
+    expect(row.locator("pre.detail")).to_be_hidden()
+    row.get_by_text("完整记录").click()
+    expect(row.locator("pre.detail")).to_contain_text("daily_manager")
 
     shot = tmp_path / "audit.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     expect(page).to_have_title(re.compile("审计日志"))
     body = page.locator("body")
-    for text in ("审计日志", "政务数据资源管理与汇聚共享平台", "操作人", "内容（变更前 / 变更后）", "筛选"):
+    for text in ("审计日志", "政务数据资源管理与汇聚共享平台", "操作人", "内容", "筛选"):
         expect(body).to_contain_text(text)
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from govdata.core import labels
 from govdata.core.schemas import ReadModel, Strict
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """Times typed without an offset are read as Beijing time, as users enter them."""
+    return value.replace(tzinfo=BEIJING) if value.tzinfo is None else value
 
 
 class AuditFilter(Strict):
@@ -15,10 +23,28 @@ class AuditFilter(Strict):
     until: dt.datetime | None = None
     department_id: int | None = None
     user: str | None = Field(default=None, max_length=64, description="username of the actor")
-    action: str | None = Field(default=None, max_length=100, description="action, or a prefix ending in '.'")
+    category: str | None = Field(default=None, max_length=32,
+                                 description="area of the action: the first segment of its code (core.labels)")
+    action: str | None = Field(default=None, max_length=100,
+                               description="action code, or a prefix ending in '.', or words of its name (e.g. 共享)")
     result: Literal["success", "denied", "failure"] | None = None
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=500)
+
+    @field_validator("until")
+    @classmethod
+    def _not_before_since(cls, until: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        since = info.data.get("since")
+        if until is not None and since is not None and aware(until) < aware(since):
+            raise ValueError("截止时间早于起始时间，请调换两个时间")
+        return until
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, category: str | None) -> str | None:
+        if category and category not in labels.CATEGORIES:
+            raise ValueError("没有这个类别")
+        return category or None
 
 
 class AuditRead(ReadModel):

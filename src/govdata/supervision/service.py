@@ -2,36 +2,53 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from govdata.core import audit, checkpoints
+from govdata.core import audit, checkpoints, labels
 from govdata.core.actor import Actor
 from govdata.core.db import settings_of
 from govdata.core.audit import AuditEntry
 from govdata.core.policy import authorize
 from govdata.supervision import policy
-from govdata.supervision.schemas import AuditFilter
+from govdata.supervision.schemas import AuditFilter, aware
+
+#: what an action filter that names a code looks like (``org.set_person``, or a prefix ``sharing.``)
+_CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)*\.?$")
+
+
+def names_a_code(text: str) -> bool:
+    """Whether an action filter is a code or a prefix of codes, rather than words of an action's name."""
+    return "." in text and _CODE.match(text) is not None
 
 
 def search_audit(session: Session, actor: Actor, filt: AuditFilter) -> tuple[list[AuditEntry], int]:
+    """Entries matching ``filt``, newest first, and how many match in all. ``action`` is a code (or a prefix
+    ending in '.'), or words: then the actions whose name (``core.labels``) contains them, e.g. 共享 or 登录;
+    ``category`` is the area of the action (its code's first segment)."""
     authorize(actor, policy.search_audit)
     query = select(AuditEntry)
     if filt.since:
-        query = query.where(AuditEntry.time >= _aware(filt.since))
+        query = query.where(AuditEntry.time >= aware(filt.since))
     if filt.until:
-        query = query.where(AuditEntry.time <= _aware(filt.until))
+        query = query.where(AuditEntry.time <= aware(filt.until))
     if filt.department_id:
         query = query.where(AuditEntry.department_id == filt.department_id)
     if filt.user:
         query = query.where(AuditEntry.actor_name == filt.user.strip().lower())
-    if filt.action:
+    if filt.category:
+        query = query.where(AuditEntry.action.startswith(filt.category + "."))
+    if filt.action and filt.action.strip():
         action = filt.action.strip()
-        query = query.where(AuditEntry.action.startswith(action) if action.endswith(".")
-                            else AuditEntry.action == action)
+        if names_a_code(action):
+            query = query.where(AuditEntry.action.startswith(action) if action.endswith(".")
+                                else AuditEntry.action == action)
+        else:
+            named = labels.actions_named(action)
+            query = query.where(AuditEntry.action.in_(named) if named else false())
     if filt.result:
         query = query.where(AuditEntry.result == filt.result)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -50,10 +67,3 @@ def verify_audit(session: Session, actor: Actor) -> dict[str, Any]:
             "reason": chain.reason if not chain.ok else anchor.reason, "anchored": anchor.ok,
             "checkpoints": anchor.checkpoints, "last_checkpoint_seq": anchor.last.seq if anchor.last else None,
             "unanchored": anchor.unanchored}
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Times typed without an offset are read as Beijing time, as users enter them."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    return value

@@ -17,8 +17,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from govdata.core import labels
 from govdata.core.actor import Actor
 from govdata.core.policy import ROLES, allowed
+from govdata.web import entries
 from govdata.web.edge import CSRF_COOKIE, CSRF_FIELD, csrf_token, settings_of
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -28,7 +30,30 @@ TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates")] + [
 templates = Jinja2Templates(directory=TEMPLATE_DIRS)
 RESULT_LABELS = {"success": "成功", "denied": "拒绝", "failure": "失败"}
 METHOD_LABELS = {"ui": "网页", "api": "接口", "cli": "命令行", "job": "后台任务"}
-templates.env.globals.update(RESULT_LABELS=RESULT_LABELS, METHOD_LABELS=METHOD_LABELS, ROLES=ROLES)
+MEDIUM_LABELS = {"json": "JSON 数据", "json-ld": "JSON-LD 数据", "csv": "CSV 文件", "xlsx": "Excel 文件",
+                 "db": "数据库", "screen": "屏幕显示", "stream": "消息流"}
+templates.env.globals.update(RESULT_LABELS=RESULT_LABELS, METHOD_LABELS=METHOD_LABELS, MEDIUM_LABELS=MEDIUM_LABELS,
+                             ROLES=ROLES)
+# audit entries and findings in words, one way everywhere (web/entries.py, the macros of web/_audit.html)
+templates.env.globals.update(action_label=labels.action_label, category_label=labels.category_label,
+                             object_label=lambda kind: labels.OBJECTS[kind].label if kind in labels.OBJECTS else kind,
+                             finding_label=labels.finding_label, entry_lines=entries.entry_lines,
+                             full_record=entries.full_record, finding_text=entries.finding_text,
+                             finding_refs=entries.finding_refs)
+
+
+def refusal(problem: Any, message: str) -> tuple[str, str | None]:
+    """An error page's message with a refused action named in words (``core.labels``) rather than by its code,
+    and, for a refusal, the action in words (when the message does not already name it)."""
+    action = getattr(problem, "action", None)
+    if not action or not labels.has_action_label(action):
+        return message, None
+    label = labels.action_label(action)
+    message = message.replace(f"“{action}”", f"“{label}”")
+    return message, None if label in message else label
+
+
+templates.env.globals["refusal"] = refusal
 
 
 def expose(**names: Any) -> None:

@@ -11,9 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from govdata.aggregation import policy, service
 from govdata.catalog.standard import DATA_TYPES
+from govdata.core import labels
 from govdata.core.policy import OVERSIGHT_ROLES, allowed
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
+from govdata.web.entries import finding_refs
 from govdata.web.forms import page, read_form
 from govdata.web.render import render
 
@@ -76,9 +78,10 @@ def dataset_page(request: Request, code: str) -> Response:
         batches = service.list_batches(session, actor, code, BATCHES_SHOWN, 0)
         history = service.quality_history(session, actor, code, 30, 200)
         can_refresh = allowed(actor, policy.refresh_quality, SimpleNamespace(department_id=dataset["department_id"]))
+        refs = labels.object_refs(session, actor, [r for f in dataset["findings"] for r in finding_refs(f)])
         return render(request, "aggregation/dataset.html", actor, d=dataset, batches=batches, history=history,
                       chart=_chart(history), can_refresh=can_refresh, saved=request.query_params.get("saved"),
-                      **LABELS)
+                      refs=refs, **LABELS)
 
 
 @router.get("/aggregation/datasets/{code}/batches")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govdata.core.actor import Actor
-from govdata.core import audit
+from govdata.core import audit, labels
 from govdata.core.policy import OVERSIGHT_ROLES, allowed
 from govdata.org import service as org_service
 from govdata.org.schemas import DepartmentFilter
@@ -64,7 +64,8 @@ def usage_detail_page(request: Request, usage_id: int) -> Response:
     with page(request) as (session, actor):
         row = service.get_usage(session, actor, usage_id)
         return render(request, "sharing/usage_detail.html", actor, u=row, result_labels=RESULT_LABELS,
-                      reads_audit=audit.readable_by(actor), audit_link=audit_link(row))
+                      reads_audit=audit.readable_by(actor), audit_link=audit_link(row),
+                      items=labels.item_names(session, [row["resource_code"]]))
 
 
 @router.get("/sharing/misuse")
