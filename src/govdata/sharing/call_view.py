@@ -125,15 +125,16 @@ def open_call(session: Session, actor: Actor, use: Use, rule: Any) -> CallView:
     masking = grant.masking or {}
     key = _hash_key(settings.resolved_secret_key, grant.consumer_department_id)
     granted_clear = {i for i in items if i not in masking}
+    key_in_clear = bool(meta.key_items) and set(meta.key_items) <= granted_clear
+    if key_in_clear or (meta.key_items and all(masking.get(k) == "hash" and k in types for k in meta.key_items)):
+        key_hash_key = key  # the key in clear needs none; a hashed key joins like any hashed item
+    else:
+        key_hash_key = _grant_key_hash_key(key, grant.id)
     return CallView(grant=grant, view=view, items=items, types=types,
                    scope=filters.parse_scope(grant.row_scope or [], columns), masker=Masker(
                        {i: r for i, r in masking.items() if i in types}, key), hash_key=key,
-                   probe_key=_probe_key(settings.resolved_secret_key),
-                   key_hash_key=key if meta.key_items and all(masking.get(k) == "hash" and k in types
-                                                              for k in meta.key_items)
-                   else hmac_sm3(key, f"grant-key:{grant.id}".encode()),
-                   clear_personal=frozenset(meta.personal & granted_clear),
-                   key_in_clear=bool(meta.key_items) and set(meta.key_items) <= granted_clear)
+                   probe_key=_probe_key(settings.resolved_secret_key), key_hash_key=key_hash_key,
+                   clear_personal=frozenset(meta.personal & granted_clear), key_in_clear=key_in_clear)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,12 @@ def _meta(session: Session, version_id: int | None, published_at: dt.datetime | 
 @lru_cache(maxsize=256)
 def _hash_key(secret: str, consumer_department_id: int) -> bytes:
     return hash_key(secret, consumer_department_id)
+
+
+@lru_cache(maxsize=1024)
+def _grant_key_hash_key(department_key: bytes, grant_id: int) -> bytes:
+    """The key of ``key_hash`` for a grant whose key is masked otherwise than by the hash rule: its own."""
+    return hmac_sm3(department_key, f"grant-key:{grant_id}".encode())
 
 
 @lru_cache(maxsize=8)
