@@ -15,7 +15,7 @@ from govdata.app import create_app
 from govdata.cli import app
 from govdata.config import get_settings
 from govdata.core.db import make_engine, make_session_factory
-from govdata.org.demo_data import ACCOUNTS, DEPARTMENTS, DEPARTMENTS_BY_KEY
+from govdata.org.demo_data import ACCOUNTS, DEPARTMENTS, DEPARTMENTS_BY_KEY, STAFF
 from tests.conftest import Database
 from tests.core.tamper import forge
 
@@ -84,7 +84,8 @@ def test_demo_prints_accounts_and_refuses_a_second_load(home):
     assert ACCOUNTS[0]["username"] == "admin" and ACCOUNTS[0]["password"] in result.output
     with sqlite3.connect(home / "govdata.db") as conn:
         assert conn.execute("SELECT count(*) FROM departments").fetchone()[0] == len(DEPARTMENTS)
-        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(ACCOUNTS)
+        # the demo accounts, and the departments' staff who act in the demo's records
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(ACCOUNTS) + len(STAFF)
 
     again = run("demo", "--dataset-scale", "0.05")
     assert again.exit_code != 0
@@ -92,7 +93,8 @@ def test_demo_prints_accounts_and_refuses_a_second_load(home):
     quiet = run("demo", "--if-empty")
     assert quiet.exit_code == 0 and "already present" in quiet.output
     with sqlite3.connect(home / "govdata.db") as conn:
-        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(ACCOUNTS)
+        # the demo accounts, and the departments' staff who act in the demo's records
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(ACCOUNTS) + len(STAFF)
 
 
 def test_departments_lists_credit_codes(demo_home):

@@ -1,8 +1,10 @@
 """Sign-in, sign-out and the home page of each role.
 
 An entry point like ``app``: the home page gathers each role's work from every context (the inbox of the
-workflow, the department of org, the recent audit entries of supervision), so it stands above them all and
-none of them imports it."""
+workflow, the department of org, the recent audit entries of supervision, a data user's drafts of share
+requests), so it stands above them all and none of them imports it. Roles whose work is not on the platform
+yet (finance, evaluators, technical service staff) read what the role is for and where they may look
+(``ROLE_GUIDES``: links only to pages their rules open)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,19 @@ from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+
+from govdata.catalog import policy as catalog_policy
+from govdata.collection import policy as collection_policy
+from govdata.core.actor import Actor
 from govdata.core.errors import DomainError
 from govdata.core.i18n import pick_language
-from govdata.core.policy import allowed
+from govdata.core.policy import ROLES, Rule, allowed
 from govdata.org import policy as org_policy
 from govdata.org import service as org_service
 from govdata.org import signin
+from govdata.sharing import policy as sharing_policy
+from govdata.sharing import service as sharing_service
+from govdata.sharing.schemas import RequestFilter
 from govdata.supervision import policy as supervision_policy
 from govdata.supervision import service as supervision_service
 from govdata.supervision.schemas import AuditFilter
@@ -32,6 +41,38 @@ from govdata.web.render import render
 from govdata.workflow import service as workflow
 
 router = APIRouter(include_in_schema=False)
+
+#: pages a guide may point to: (label, address, the rule of that page)
+PAGES: dict[str, tuple[str, str, Rule]] = {
+    "catalog": ("数据目录：各部门登记的政务数据资源", "/catalog", catalog_policy.list_resources),
+    "collection": ("采集目录：省、市、县要求采集的数据", "/collection", collection_policy.list_catalogs),
+    "departments": ("部门与责任人：各部门及其分管领导、日常管理人员", "/departments", org_policy.list_departments),
+    "shareable": ("共享资源：可以共享的数据和共享条件", "/sharing/resources", sharing_policy.list_shareable),
+    "drafted": ("我起草的共享申请", "/sharing/requests?box=drafted", sharing_policy.list_requests),
+}
+#: role -> (what the role is for, in plain words; the pages to open)
+ROLE_GUIDES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "data_user": ("您是本部门的数据使用人员。工作中需要其他部门的数据时，在“共享资源”中找到它，起草共享申请；"
+                  "本部门数据管理员修改后提交，或者说明理由退回。申请和授权都会记下您是数据使用人，"
+                  "您可以随时查看申请办到了哪一步。", ("shareable", "drafted", "catalog")),
+    "finance_viewer": ("财政部门把各部门政务数据登记、采集、汇聚、共享的执行情况，作为安排信息化项目资金和运行维护经费的"
+                       "重要依据（条例第十条）。各部门执行情况的汇总将在监督考核功能建成后在这里提供；现在可以查阅：",
+                       ("catalog", "collection", "departments")),
+    "evaluator": ("受电子政务管理部门或政务部门委托，对政务数据的质量安全、共享开放程度开展调查评估（条例第二十四条），"
+                  "或者在签订保密协议后承担数据治理工作（第二十五条）。评估任务将在监督考核功能建成后在这里派发和办理；"
+                  "现在可以查阅：", ("catalog", "shareable", "departments")),
+    "vendor": ("技术服务单位的工作人员，承担平台的建设和运行维护。电子政务管理部门对技术服务单位的服务进行监督评价"
+               "（条例第九条），您在平台上的每一项操作都记入审计日志。运维工作事项将在后续功能建成后在这里提供；"
+               "现在可以查阅：", ("catalog", "departments")),
+}
+
+
+def role_guides(actor: Actor) -> list[dict[str, Any]]:
+    """For each of the actor's roles that has a guide: the role's name, what it is for, and the pages of the
+    guide the actor's rules open."""
+    return [{"role": ROLES[role][0], "text": text,
+             "links": [(PAGES[p][0], PAGES[p][1]) for p in pages if allowed(actor, PAGES[p][2])]}
+            for role, (text, pages) in ROLE_GUIDES.items() if actor.has(role)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -94,6 +135,10 @@ def home(request: Request) -> Response:
         inbox = workflow.inbox(session, actor)
         context: dict[str, Any] = {"department": department, "people": people, "inbox": inbox,
                                    "inbox_labels": {i.id: workflow.state_label(i) for i in inbox}}
+        context["guides"] = role_guides(actor)
+        if actor.has("data_user") and allowed(actor, sharing_policy.list_requests):
+            context["my_drafts"], context["my_drafts_total"] = sharing_service.list_requests(
+                session, actor, RequestFilter(box="drafted", limit=5))
         if allowed(actor, org_policy.summary):
             context["summary"] = org_service.summary(session, actor)
         if allowed(actor, supervision_policy.search_audit):

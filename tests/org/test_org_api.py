@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from govdata.core.audit import AuditEntry
 from govdata.core.validators import make_credit_code
+from govdata.org.demo_data import ACCOUNTS
 from govdata.org.models import Department, DepartmentPerson, Region, User
 from tests.conftest import bearer
 
@@ -351,7 +352,7 @@ def test_manager_lists_only_own_department_users(client):
 
 def test_supervisor_lists_all_users(client):
     body = client.get("/api/v1/users?limit=500", headers=bearer(client, "supervisor")).json()
-    assert body["total"] == count(client, User) == 10
+    assert body["total"] == count(client, User) == len(ACCOUNTS)
     assert {"admin", "ps_manager", "mca_user", "hr_manager"} <= {u["username"] for u in body["items"]}
     assert len({u["department_id"] for u in body["items"]}) > 1
 

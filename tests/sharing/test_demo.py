@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from govdata import demo
 from govdata.aggregation import demo as aggregation_demo
 from govdata.aggregation.models import Finding
 from govdata.catalog import demo_catalog
 from govdata.catalog import service as catalog_service
 from govdata.catalog.schemas import ResourceCreate, ResourceDraft, ReviewDecision
 from govdata.core import audit
-from govdata.core.actor import platform_actor
 from govdata.core.audit import AuditEntry
 from govdata.sharing import demo as sharing_demo
 from govdata.sharing.models import Grant, ShareRequest, Usage
+from govdata.org import demo_people
 from govdata.org import service as org_service
 from govdata.org.demo_data import DEPARTMENTS_BY_KEY
 from govdata.workflow.models import WorkItem
@@ -27,12 +28,14 @@ NEEDED = (sharing_demo.RESIDENTS, sharing_demo.VEHICLES, sharing_demo.VIOLATIONS
 
 
 def _small_city(session) -> None:
-    """Only the demo entries the sharing demo uses, published as the demo catalog does, with a small share of
-    their demo rows (the whole demo catalog takes much longer to load)."""
-    actor = platform_actor("govdata-demo")
+    """Only the demo entries the sharing demo uses, published as the demo catalog does (by the department's
+    people and the big data center), with a small share of their demo rows (the whole demo catalog takes
+    much longer to load), and the departments' staff accounts."""
+    demo.create_staff(session)
     for name in NEEDED:
         entry = ENTRIES[name]
         department = org_service.department_by_credit_code(session, DEPARTMENTS_BY_KEY[entry.dept]["credit_code"])
+        actor = demo_people.staff(session, department.id, "dept_manager")
         body = entry.draft()
         code = catalog_service.create_resource(session, actor, ResourceCreate.model_validate(
             {**body, "department_id": department.id})).code
@@ -44,8 +47,10 @@ def _small_city(session) -> None:
                 body = {**body, **change, "items": items + (demo_catalog.items(added) if added else [])}
                 catalog_service.update_draft(session, actor, code, ResourceDraft.model_validate(body))
             catalog_service.submit_resource(session, actor, code)
-            for step in ("pass", "approve"):
-                catalog_service.review_resource(session, actor, code, ReviewDecision(transition=step))
+            catalog_service.review_resource(session, demo_people.staff(session, department.id, "dept_reviewer"),
+                                            code, ReviewDecision(transition="pass"))
+            catalog_service.review_resource(session, demo_people.admin(session), code,
+                                            ReviewDecision(transition="approve"))
     aggregation_demo.load(session, scale=0.02, plans=[p for p in aggregation_demo.PLANS if p.entry in NEEDED])
 
 
@@ -66,7 +71,17 @@ def test_the_demo_shares_through_the_services_with_a_month_of_audited_use(data_c
         assert all(g.approvers for g in grants)
         requests = session.scalars(select(ShareRequest)).all()
         waiting = {r.status for r in requests} - {"granted"}
-        assert waiting == {"provider_review", "center_review", "objection"}
+        assert waiting == {"provider_review", "center_review", "objection", "draft", "declined"}
+        # 市民政局's data user drafted; her data manager submitted one (granted: she is its end user)
+        drafted = [r for r in requests if r.draft_item_id is not None]
+        assert {r.end_user_name for r in drafted} == {"郭晓燕"}
+        submitted = next(r for r in drafted if r.status == "granted")
+        assert submitted.requested_by == "mca_manager"
+        assert session.scalar(select(Grant.end_user_name).where(Grant.request_id == submitted.id)) == "郭晓燕"
+        # people act, not the platform: only the installation (regions, departments, the first account) did
+        platform = set(session.scalars(select(AuditEntry.action).where(AuditEntry.actor_name == "govdata-demo")))
+        assert platform <= {"org.create_region", "org.create_department", "org.create_user"}, platform
+        assert not {r.requested_by for r in requests} & {"govdata-demo"}
         items = {i.id: i for i in session.scalars(select(WorkItem).where(
             WorkItem.id.in_([r.work_item_id for r in requests if r.status == "provider_review"])))}
         assert sorted(i.overdue for i in items.values()) == [False, True]  # one is past its deadline

@@ -71,12 +71,16 @@ def test_browsing_shows_the_share_types_and_what_each_person_may_do(shared):
     twin = client.get(f"/api/v1/sharing/resources?q={shared.code}", headers=bearer(client, "hr_manager")).json()
     assert [(r["code"], r["action"]) for r in twin["items"]] == [(shared.code, "request")]
 
-    # no form for the provider's own people, nor for another department's data user
+    # no form for the provider's own people; another department's data user drafts, once the department
+    # has a system (its data manager registers it)
     login(client, "ps_manager")
     assert "本部门的数据资源，无需申请" in client.get(f"/sharing/resources/{shared.code}").text
     login(client, "mca_user")
     own = client.get(f"/sharing/resources/{shared.code}")
-    assert "仅部门数据管理员可以订阅或申请" in own.text and 'data-testid="apply-form"' not in own.text
+    assert "起草共享申请" in own.text and 'data-testid="apply-form"' not in own.text
+    assert "请联系本部门数据管理员先登记应用系统" in own.text
+    login(client, "finance")
+    assert "订阅和申请由部门数据管理员提交" in client.get(f"/sharing/resources/{shared.code}").text
 
 
 def test_subscribing_to_an_unconditional_resource_grants_at_once(shared):

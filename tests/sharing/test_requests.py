@@ -56,10 +56,10 @@ def test_listing_shows_each_share_type_with_what_the_caller_may_do(shared):
 
     only_closed = client.get(f"{API}/resources", params={"share_type": "暂不共享"}, headers=hr).json()
     assert {r["code"] for r in only_closed["items"]} == {closed} and only_closed["total"] == 1
-    # the provider itself and a data user may browse, but not apply
+    # the provider itself may browse, but not apply; a data user drafts for the data manager (test_drafts)
     own = client.get(f"{API}/resources/{shared.code}", headers=ps).json()
     assert own["action"] == "none" and "本部门" in own["action_reason"]
-    assert client.get(f"{API}/resources/{shared.code}", headers=mca).json()["action"] == "none"
+    assert client.get(f"{API}/resources/{shared.code}", headers=mca).json()["action"] == "draft"
 
     detail = client.get(f"{API}/resources/{shared.code}", headers=hr).json()
     masking = {i["code"]: i["default_masking"] for i in detail["items"]}

@@ -1,7 +1,7 @@
 """Demo datasets (``govdata demo``): realistic rows for published structured entries of the demo catalog,
 loaded through the platform's own way in (``service.push_records``, JSON batches of at most 10,000 rows)
-so that they are validated like real data, by the providing department's data manager where the demo
-city has one and by the platform otherwise.
+so that they are validated like real data, by the providing department's data manager (the platform only
+when the demo city has no account for it, as in tests that load part of it).
 
 Each dataset gets a few batches spread over the last days, so its lineage and quality trend have history;
 some batches carry rows with errors in ``partial`` mode (rejected with their reasons, one with a field
@@ -37,9 +37,11 @@ from govdata.aggregation.service import MAX_ROWS, after_batch, push_records, ref
 from govdata.aggregation.service.common import data_engine_of
 from govdata.aggregation.tables import data_connection, dataset_table
 from govdata.catalog.models import Resource, ResourceVersion
-from govdata.core.actor import Actor, platform_actor
+from govdata.core.actor import Actor
 from govdata.core.db import utcnow
 from govdata.core.errors import DomainError
+from govdata.core.jobs import job_actor
+from govdata.org import demo_people
 
 SEED = 20261125
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -56,7 +58,7 @@ class Plan:
     make: Callable[[Maker, g.World, int], list[Row]]
     rows: int
     days: tuple[float, ...]  # when its batches came: days before now, oldest first
-    actor: str | None = None  # a demo account of the providing department; else the platform
+    actor: str | None = None  # a demo account of the providing department; else its data manager
     faults: int = 0  # rows with errors in a partial batch, rejected with their reasons
     extra_field: str | None = None  # a field beyond the registered items in that batch (scope expansion)
     reject_all: bool = False  # one all-or-nothing batch with a bad row, refused, then sent again corrected
@@ -158,13 +160,11 @@ def _push(session: Session, actor: Actor, dataset: Dataset, code: str, rows: lis
 
 
 def _actor(session: Session, username: str | None, department_id: int) -> Actor:
-    from govdata.org.models import User
-    from govdata.org.signin import actor_for
-
-    user = session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None or user.department_id != department_id:
-        return platform_actor("govdata-demo")
-    return actor_for(user, "cli")
+    """The plan's account when it is of the providing department, else the department's data manager."""
+    actor = demo_people.person(session, username, "cli") if username else None
+    if actor is None or actor.department_id != department_id:
+        return demo_people.staff(session, department_id, "dept_manager", "cli")
+    return actor
 
 
 def _published(session: Session, name: str) -> tuple[Resource, ResourceVersion] | None:
@@ -215,7 +215,7 @@ def load(session: Session, *, seed: int = SEED, scale: float = 1.0, now: dt.date
                                  at - dt.timedelta(hours=2))
             batches += _push(session, actor, dataset, resource.code, part, mode, key, at)
             summary["rows"] += len(part)
-        refresh_quality(session, platform_actor("govdata-demo"), resource.code)
+        refresh_quality(session, job_actor(), resource.code)  # as the periodic job does
         summary["batches"] += batches
         summary["datasets"].append({"code": resource.code, "name": plan.entry, "rows": n, "batches": batches})
     _record_late(session)
@@ -237,4 +237,4 @@ def _record_late(session: Session) -> None:
 
     check = getattr(service, "check_timeliness", None)
     if check is not None:
-        check(session, platform_actor("govdata-job", "job"))
+        check(session, job_actor())

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 from govdata.catalog import service
 from govdata.catalog.schemas import ResourceCreate, ResourceDraft, ReviewDecision, WithdrawalRequest
 from govdata.catalog.standard import DATA_TYPES, PII_KINDS, SENSITIVITY
-from govdata.core.actor import platform_actor
-from govdata.org import demo_data
+from govdata.core.actor import Actor
+from govdata.org import demo_data, demo_people
 from govdata.org import service as org_service
 
 DATA = files("govdata.catalog") / "demo"
@@ -168,44 +168,50 @@ def _revised(body: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(session: Session) -> list[str]:
-    """Register every demo entry for its department and take it to its demo state; return the codes."""
-    actor = platform_actor("govdata-demo")
+    """Register every demo entry for its department and take it to its demo state; return the codes. The
+    department's data manager registers, edits, submits and asks for withdrawal, its reviewer makes the
+    confidentiality review, the big data center's administrator approves (``org.demo_people``)."""
     departments = {key: org_service.department_by_credit_code(session, spec["credit_code"]).id
                    for key, spec in demo_data.DEPARTMENTS_BY_KEY.items()}
+    people = {key: (demo_people.staff(session, department_id, "dept_manager"),
+                    demo_people.staff(session, department_id, "dept_reviewer"))
+              for key, department_id in departments.items()}
+    center = demo_people.admin(session)
     codes: dict[str, str] = {}
 
-    def publish(code: str) -> None:
-        service.submit_resource(session, actor, code)
-        service.review_resource(session, actor, code, ReviewDecision(transition="pass"))
-        service.review_resource(session, actor, code, ReviewDecision(transition="approve"))
+    def publish(code: str, manager: Actor, reviewer: Actor) -> None:
+        service.submit_resource(session, manager, code)
+        service.review_resource(session, reviewer, code, ReviewDecision(transition="pass"))
+        service.review_resource(session, center, code, ReviewDecision(transition="approve"))
 
     for n, entry in enumerate(ENTRIES):
+        manager, reviewer = people[entry.dept]
         related = [codes[name] for name in entry.related]
         body = entry.draft(release_date=_release_date(n), related_codes=related)
-        resource = service.create_resource(session, actor, ResourceCreate.model_validate(
+        resource = service.create_resource(session, manager, ResourceCreate.model_validate(
             {**body, "department_id": departments[entry.dept]}))
         code = codes[entry.name] = resource.code
         if entry.state == "draft":
             continue
         if entry.state in ("confidentiality_review", "returned"):
-            service.submit_resource(session, actor, code)
+            service.submit_resource(session, manager, code)
             if entry.state == "returned":
-                service.review_resource(session, actor, code, ReviewDecision(transition="reject",
-                                                                             reason=entry.reason))
+                service.review_resource(session, reviewer, code, ReviewDecision(transition="reject",
+                                                                                reason=entry.reason))
             continue
         if entry.state == "center_review":
-            service.submit_resource(session, actor, code)
-            service.review_resource(session, actor, code, ReviewDecision(transition="pass"))
+            service.submit_resource(session, manager, code)
+            service.review_resource(session, reviewer, code, ReviewDecision(transition="pass"))
             continue
-        publish(code)
+        publish(code, manager, reviewer)
         for change in entry.revisions:
             body = _revised(body, change)
-            service.update_draft(session, actor, code, ResourceDraft.model_validate(body))
-            publish(code)
+            service.update_draft(session, manager, code, ResourceDraft.model_validate(body))
+            publish(code, manager, reviewer)
         if entry.pending:
             pending = ResourceDraft.model_validate(_revised(body, entry.pending))
-            service.update_draft(session, actor, code, pending)
+            service.update_draft(session, manager, code, pending)
         if entry.state == "withdrawn":
-            service.request_withdrawal(session, actor, code, WithdrawalRequest(reason=entry.reason or "不再维护"))
-            service.decide_withdrawal(session, actor, code, ReviewDecision(transition="approve"))
+            service.request_withdrawal(session, manager, code, WithdrawalRequest(reason=entry.reason or "不再维护"))
+            service.decide_withdrawal(session, center, code, ReviewDecision(transition="approve"))
     return list(codes.values())

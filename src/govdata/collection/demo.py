@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from govdata.collection import excel, service
 from govdata.collection.models import CollectionCatalog
 from govdata.collection.schemas import CatalogImport
-from govdata.core.actor import platform_actor
+from govdata.org import demo_people
 from govdata.org.demo_data import CITY_CODE, DEPARTMENTS_BY_KEY, PROVINCE_CODE
 
 # (department key, resource name, classification code, update cycle, [(item, data type, required)])
@@ -76,7 +76,7 @@ def workbook(requirements: list[Requirement]) -> bytes:
 
 def load(session: Session) -> list[CollectionCatalog]:
     """Import the province's and the city's collection catalogs; returns them."""
-    actor = platform_actor("govdata-demo")
+    actor = demo_people.admin(session)  # the big data center keeps the collection catalogs
     catalogs: list[tuple[str, str, dt.date, list[Requirement]]] = [
         (PROVINCE_CODE, "示范省政务数据采集目录（2023年版）", dt.date(2023, 6, 1), PROVINCE),
         (CITY_CODE, "云川市政务数据采集目录（2024年版）", dt.date(2024, 3, 15), CITY),

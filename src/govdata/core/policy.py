@@ -32,15 +32,25 @@ ROLES: dict[str, tuple[str, str]] = {
 OVERSIGHT_ROLES = ("platform_admin", "supervisor", "security_regulator")
 
 
+def refusal(message: str) -> Callable[[Rule], Rule]:
+    """Decorate a rule with the sentence a refused person reads (plain Chinese: who may do it), instead of
+    the rule's name."""
+    def mark(rule: Rule) -> Rule:
+        rule.refusal = message  # type: ignore[attr-defined]
+        return rule
+    return mark
+
+
 def authorize(actor: Actor, rule: Rule, obj: Any = None) -> None:
     """Raise ``Forbidden`` unless ``rule`` allows ``actor`` to act on ``obj``.
 
-    The refusal names the rule (``<context>.<function>``), so the edge can audit the refused attempt.
+    The refusal names the rule (``<context>.<function>``), so the edge can audit the refused attempt; its
+    message is the rule's ``refusal`` sentence when it has one.
     """
     if actor.kind == "platform" or rule(actor, obj):
         return
     action = f"{rule.__module__.split('.')[1]}.{rule.__name__}"  # govdata.<context>.policy[.<topic>]
-    raise Forbidden(action, f"当前账号无权执行“{action}”", f"Not allowed: {action}")
+    raise Forbidden(action, getattr(rule, "refusal", None) or f"当前账号无权执行“{action}”", f"Not allowed: {action}")
 
 
 def allowed(actor: Actor, rule: Rule, obj: Any = None) -> bool:

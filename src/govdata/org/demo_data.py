@@ -35,6 +35,7 @@ __all__ = [
     "DEPARTMENTS_BY_KEY",
     "KEY_DEPARTMENTS",
     "ACCOUNTS",
+    "STAFF",
 ]
 
 EMAIL_DOMAIN = "ycs.gov.example"
@@ -371,6 +372,13 @@ ACCOUNTS: list[dict[str, Any]] = [
         "password": "Demo*2026hrmgr",
     },
     {
+        "username": "mca_manager",
+        "display_name": "高俊",
+        "department_key": "mca-city",
+        "roles": ["dept_manager"],
+        "password": "Demo^2026mcamgr",
+    },
+    {
         "username": "ps_reviewer",
         "display_name": "周晓明",
         "department_key": "ps-city",
@@ -399,3 +407,24 @@ ACCOUNTS: list[dict[str, Any]] = [
         "password": "Yc?2026TechSvc",
     },
 ]
+
+
+def _build_staff() -> list[dict[str, Any]]:
+    """The people who act in the demo's records beside the accounts above: every department gets a data
+    manager and a reviewer account, named after its responsible persons (the daily manager, then the
+    contacts, then the leader in charge), unless an account above holds the role. Usernames are the
+    persons' e-mail names; their passwords are not published (sign in with the accounts above)."""
+    taken = {(a["department_key"], a["display_name"]) for a in ACCOUNTS}
+    staff = []
+    for key, _name, _short, _kind, _region, _serial, leader, manager, contacts in _DEPARTMENT_SPECS:
+        held = {r for a in ACCOUNTS if a["department_key"] == key for r in a["roles"]}
+        needed = [r for r in ("dept_manager", "dept_reviewer") if r not in held]
+        people = [p for p in (manager, *contacts) if (key, p[0]) not in taken] + [leader]
+        for role, (person, mailbox, _title) in zip(needed, people, strict=False):
+            staff.append({"username": mailbox, "display_name": person, "department_key": key, "roles": [role],
+                          "email": f"{mailbox}@{EMAIL_DOMAIN}"})
+    return staff
+
+
+#: Staff accounts of the departments (``_build_staff``), loaded with the demo catalog.
+STAFF: list[dict[str, Any]] = _build_staff()

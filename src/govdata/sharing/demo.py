@@ -10,11 +10,16 @@ Six consumer systems are registered and approved; then, on the days they happene
   (one police district), masking, a rate limit; one for table sync (changes), two for file exports;
 - a request waiting for the provider (one past its deadline), one waiting for the big data center, and one
   refused whose objection waits for the e-government authority;
+- drafts by 市民政局's data user (郭晓燕, ``mca_user``): one its data manager (高俊, ``mca_manager``) submitted,
+  granted with her as the end user, one he returned with a reason, one waiting in his inbox;
 - a grant suspended by its provider, one revoked by the authority, one that expired;
 - calls of the data service API (``sharing.service.access``) on working days: record lookups, queries,
   changes, exports; refused calls after suspension, revocation and expiry, a query on an item beyond the
   grant, a burst today above the rate limit and far above the grant's normal; the misuse check
   (``detect_misuse``) run at the end of each day, as the hourly job would, records its findings.
+
+Every step is taken by the person who would take it (``org.demo_people``): the consumer's data manager
+applies, the provider's reviewer reviews, the big data center's administrator approves.
 
 Past moments are loaded under ``core.db.frozen_at``: each service runs at the time the step took place, so
 requests, work-item deadlines, grants, audit entries and usage carry their true dates. A few hundred calls.
@@ -35,17 +40,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govdata.catalog.models import Resource, ResourceVersion
-from govdata.core.actor import Actor, platform_actor
+from govdata.core.actor import Actor
 from govdata.core.db import frozen_at, utcnow
 from govdata.core.errors import DomainError
 from govdata.core.jobs import job_actor
+from govdata.org import demo_people
 from govdata.org import service as org_service
 from govdata.org.demo_data import DEPARTMENTS_BY_KEY, EMAIL_DOMAIN
-from govdata.org.models import User, UserRole
-from govdata.org.signin import actor_for
 from govdata.sharing import service
 from govdata.sharing.models import Grant, ShareRequest
 from govdata.sharing.schemas import (
+    DraftCreate,
     GrantTerms,
     ReasonPayload,
     RequestCreate,
@@ -105,17 +110,14 @@ class _City:
 
 
 def _person(session: Session, username: str) -> Actor:
-    """A demo account acting in the browser, or the platform when the account is missing."""
-    user = session.scalar(select(User).where(User.username == username))
-    return actor_for(user, "ui") if user is not None else platform_actor("govdata-demo")
+    """A demo account acting in the browser."""
+    return demo_people.person(session, username)
 
 
 def _manager(session: Session, department_key: str) -> Actor:
-    """The department's demo data manager, or the platform acting for a department without one."""
+    """The department's data manager."""
     department = org_service.department_by_credit_code(session, DEPARTMENTS_BY_KEY[department_key]["credit_code"])
-    user = session.scalar(select(User).where(User.department_id == department.id,
-                                             User.role_rows.any(UserRole.role == "dept_manager")))
-    return actor_for(user, "ui") if user is not None else platform_actor("govdata-demo")
+    return demo_people.staff(session, department.id, "dept_manager")
 
 
 def _codes(session: Session) -> dict[str, str]:
@@ -174,15 +176,18 @@ def _request(city: _City, name: str, system: str, days_ago: int, items: list[str
             access_method=method, period_from=today, period_to=today + dt.timedelta(days=period_days)))
 
 
-def _review(city: _City, request: ShareRequest, days_ago: int, transition: str, reviewer: str,
+def _review(city: _City, request: ShareRequest, days_ago: int, transition: str, reviewer: str | None,
             reason: str | None = None, terms: GrantTerms | None = None) -> ShareRequest:
+    """A step of the review by ``reviewer`` (None: the providing department's reviewer)."""
+    actor = _person(city.session, reviewer) if reviewer else demo_people.staff(
+        city.session, request.provider_department_id, "dept_reviewer")
     with city.on(days_ago, 15 if transition == "approve" else 11, 20):
-        return service.review_request(city.session, _person(city.session, reviewer), request.id,
+        return service.review_request(city.session, actor, request.id,
                                       ReviewDecision(transition=transition, reason=reason, terms=terms))
 
 
 def _granted(city: _City, label: str, name: str, system: str, days_ago: int, items: list[str], purpose: str,
-             basis: str, reviewer: str, terms: GrantTerms | None = None, method: str = "api",
+             basis: str, reviewer: str | None, terms: GrantTerms | None = None, method: str = "api",
              period_days: int = 364) -> None:
     """A conditional request passed by the provider's reviewer two days later and approved the day after."""
     request = _request(city, name, system, days_ago, items, purpose, basis, method, period_days)
@@ -216,11 +221,11 @@ def _workflows(city: _City) -> None:
              "就业困难人员认定中批量核验户籍", "《就业促进法》第五十二条：就业援助", "ps_reviewer",
              GrantTerms(masking={}), "file")
     _granted(city, "sw:jobs", JOBS, "sw", 31, ["id_number", "employment_date", "name", "employer", "credit_code"],
-             "个人所得税专项附加扣除信息核验", "《个人所得税法》第十五条", "govdata-demo")
+             "个人所得税专项附加扣除信息核验", "《个人所得税法》第十五条", None)
     _granted(city, "jw:jobs", JOBS, "jw", 32, ["id_number", "employment_date", "employer"],
-             "随迁子女入学资格审核中核验父母就业", "《义务教育法》第十二条", "govdata-demo")
+             "随迁子女入学资格审核中核验父母就业", "《义务教育法》第十二条", None)
     _granted(city, "jz:insured", INSURED, "jz", 40, ["insured_no", "insurance_type", "name", "insured_status"],
-             "低保申请家庭参保状况核对（专项核查）", "《社会救助暂行办法》第十一条", "govdata-demo", period_days=33)
+             "低保申请家庭参保状况核对（专项核查）", "《社会救助暂行办法》第十一条", None, period_days=33)
     # waiting: for the provider (one overdue), for the big data center; refused, objection before the authority
     _request(city, RESIDENTS, "jw", 2, ["id_number", "name", "birth_date", "police_station", "household_no"],
              "义务教育入学户籍核验", "《义务教育法》第十二条：适龄儿童户籍所在地入学")
@@ -236,6 +241,38 @@ def _workflows(city: _City) -> None:
     with city.on(8, 16, 40):
         service.object_to_refusal(city.session, _person(city.session, "hr_manager"), refused.id, ReasonPayload(
             reason="劳动能力复查须核实申请人是否从事驾驶等工作，仅需违法记录数量，可按最小必要原则提供"))
+    _drafts(city)
+
+
+def _draft(city: _City, name: str, system: str, days_ago: int, purpose: str, basis: str,
+           items: list[str] | None = None) -> ShareRequest | None:
+    """A draft by 市民政局's data user (nothing when the account is missing)."""
+    drafter = _person(city.session, "mca_user")
+    if drafter.kind != "user":
+        return None
+    with city.on(days_ago, 9, 40):
+        today = utcnow().date()
+        return service.draft_request(city.session, drafter, DraftCreate(
+            code=city.codes[name], system_id=city.systems[system].id, items=items, purpose=purpose, basis=basis,
+            period_from=today, period_to=today + dt.timedelta(days=364)))
+
+
+def _drafts(city: _City) -> None:
+    """市民政局's data user drafts; its data manager submits one (granted: she is its end user), returns one
+    with a reason, and has one waiting in his inbox."""
+    manager = _person(city.session, "mca_manager")
+    submitted = _draft(city, ENTITIES, "jz", 20, "低保申请家庭成员名下市场主体核对",
+                       "《社会救助暂行办法》第十一条：家庭经济状况核对")
+    if submitted is None:
+        return
+    with city.on(19, 10, 5):
+        service.submit_draft(city.session, manager, submitted.id)
+    declined = _draft(city, FOOD, "jz", 7, "核对困难群众开办小餐饮的许可情况", "《社会救助暂行办法》")
+    with city.on(6, 14, 30):
+        service.decline_draft(city.session, manager, declined.id, ReasonPayload(  # type: ignore[union-attr]
+            reason="与低保审核无直接关系；需要时请写明具体业务场景和依据的条款后重新起草"))
+    _draft(city, JOBS, "jz", 1, "低保家庭成员就业状况核对，认定家庭收入",
+           "《社会救助暂行办法》第十一条：家庭经济状况核对", ["id_number", "name", "employer", "employment_date"])
 
 
 def _status_changes(city: _City) -> dict[int, Callable[[], None]]:

@@ -20,7 +20,7 @@ from govdata.workflow.models import WorkItem, WorkStep
 ShareType = Literal["无条件共享", "有条件共享", "暂不共享"]
 AccessMethod = Literal["api", "table", "file"]
 ScopeOp = Literal["eq", "in", "prefix", "range"]
-Action = Literal["subscribe", "request", "none"]
+Action = Literal["subscribe", "request", "draft", "none"]
 
 MAX_ITEMS = 200
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -77,10 +77,12 @@ class Shareable(BaseModel):
     provider_department_name: str
     items: list[ShareableItem] = Field(description="the shared items (items withheld from sharing are not listed)")
     on_platform: bool = Field(description="the data is aggregated on the platform already")
-    action: Action = Field(description="subscribe (无条件共享), request (有条件共享) or none")
+    action: Action = Field(description="subscribe (无条件共享), request (有条件共享), draft (a department's data user "
+                                       "drafts either for the data manager to submit) or none")
     action_reason: str | None = Field(description="why the caller can do nothing (Chinese)")
     my_grants: int = Field(0, description="active grants of the caller's department on this entry")
     my_open_request_id: int | None = Field(None, description="a request of the caller's department under review")
+    my_draft_id: int | None = Field(None, description="a draft of the caller's department waiting for submission")
 
 
 # --- subscriptions and requests ------------------------------------------------------------------------
@@ -105,11 +107,30 @@ class RequestCreate(_Application):
     items: list[Text] = Field(min_length=1, max_length=MAX_ITEMS, description="the shared items wanted")
 
 
+class DraftCreate(SubscribeCreate):
+    """A staff member's draft: the share type of the entry decides whether its submission subscribes
+    (无条件共享, ``items`` may be empty: all) or requests (有条件共享)."""
+
+
+class DraftUpdate(Strict):
+    """Changes to a draft (by its drafter or the data manager, also when submitting); fields left out stay."""
+
+    system_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    items: list[Text] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    purpose: Text | None = Field(default=None, min_length=2, max_length=2000)
+    basis: Text | None = Field(default=None, min_length=2, max_length=2000)
+    access_method: AccessMethod | None = None
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+
+
 class RequestFilter(Strict):
-    box: Literal["mine", "review", "provided", "all"] = Field(
-        default="mine", description="mine: my department's requests; review: waiting for me; provided: asked of "
-                                    "my department; all: every request (oversight roles)")
-    status: Literal["provider_review", "center_review", "granted", "refused", "objection", "withdrawn"] | None = None
+    box: Literal["mine", "review", "provided", "all", "drafts", "drafted"] = Field(
+        default="mine", description="mine: my department's submitted requests; review: waiting for me; provided: "
+                                    "asked of my department; all: every request (oversight roles); drafts: my "
+                                    "department's drafts; drafted: the requests I drafted, whatever became of them")
+    status: Literal["provider_review", "center_review", "granted", "refused", "objection", "withdrawn", "draft",
+                    "declined", "draft_withdrawn"] | None = None
     code: str | None = Field(default=None, pattern=RESOURCE_CODE_PATTERN, description="the resource code")
     overdue: bool | None = Field(default=None, description="true: only requests past their step's deadline")
     offset: int = Field(default=0, ge=0, le=MAX_ID)
@@ -176,6 +197,7 @@ class RequestInfo:
     deadline_at: dt.datetime | None = None
     overdue: bool = False
     open_item_id: int | None = None
+    requested_by_name: str = ""  # the person's name (the username when the account is gone)
 
 
 @dataclass
@@ -205,6 +227,13 @@ class RequestDetail:
     can_object: bool = False
     can_review: bool = False  # pass / approve / reject of the share_request item
     can_decide_objection: bool = False
+    draft_item: WorkItem | None = None
+    draft_steps: list[WorkStep] = field(default_factory=list)
+    can_edit_draft: bool = False  # the drafter or the data manager, while a draft
+    can_submit_draft: bool = False
+    can_decline_draft: bool = False
+    #: the names of the people who took the steps: {username: display name}
+    people: dict[str, str] = field(default_factory=dict)
 
 
 # --- JSON answers ----------------------------------------------------------------------------------------
@@ -256,10 +285,13 @@ class RequestRead(BaseModel):
     refusal_reason: str | None
     objection: str | None
     terms: dict[str, Any] | None = Field(description="the grant terms proposed by the provider while in review")
-    requested_by: str
+    requested_by: str = Field(description="the drafter while a draft; then who submitted it")
     requested_at: dt.datetime
+    end_user_id: int | None = Field(description="the person the data is for (the drafter of a draft)")
+    end_user_name: str | None
     work_item_id: int | None
     objection_item_id: int | None
+    draft_item_id: int | None = Field(description="the share_draft work item of a drafted request")
 
 
 class GrantRead(BaseModel):
@@ -285,6 +317,8 @@ class GrantRead(BaseModel):
     rate_per_minute: int
     daily_quota: int
     approvers: str
+    end_user_id: int | None = Field(description="the person the data is for, from a drafted request")
+    end_user_name: str | None
     status: str = Field(description="the stored status: active, suspended or revoked")
     effective_status: str = Field(description="expired once outside its period, else the stored status")
     status_label: str
@@ -300,6 +334,7 @@ class TransitionOut(BaseModel):
 
 class RequestDetailRead(BaseModel):
     request: RequestRead
+    draft_item: ItemOut | None
     work_item: ItemOut | None
     objection_item: ItemOut | None
     grant: GrantRead | None
@@ -308,3 +343,6 @@ class RequestDetailRead(BaseModel):
     can_object: bool
     can_review: bool
     can_decide_objection: bool
+    can_edit_draft: bool
+    can_submit_draft: bool
+    can_decline_draft: bool

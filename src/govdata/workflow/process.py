@@ -37,6 +37,12 @@ def owner_manager(actor: Actor, item: ItemView) -> bool:
     return actor.has("dept_manager") and actor.department_id == item.owner_department_id
 
 
+def owner_staff(actor: Actor, item: ItemView) -> bool:
+    """A data user or data manager of the department that owns the item (the sharing service checks that
+    it is the drafter)."""
+    return actor.has("data_user", "dept_manager") and actor.department_id == item.owner_department_id
+
+
 @dataclass(frozen=True)
 class State:
     name: str
@@ -190,6 +196,24 @@ AGGREGATION_DELETION = register(Process(
     ),
 ))
 
+
+SHARE_DRAFT = register(Process(
+    name="share_draft",
+    label="共享申请草稿",
+    initial="draft",
+    states={
+        # no deadline: the regulation sets none for a department's own preparation
+        "draft": State("draft", "待本部门数据管理员提交", holder_role="dept_manager", holder_scope="owner"),
+        "submitted": State("submitted", "已提交", final=True),
+        "declined": State("declined", "数据管理员已退回", final=True),
+        "withdrawn": State("withdrawn", "起草人已撤回", final=True),
+    },
+    transitions=(
+        Transition("submit", "提交申请", ("draft",), "submitted", who=owner_manager),
+        Transition("decline", "退回起草人", ("draft",), "declined", who=owner_manager, requires=("reason",)),
+        Transition("withdraw", "撤回草稿", ("draft",), "withdrawn", who=owner_staff, requires=("reason",)),
+    ),
+))
 
 SHARE_REQUEST = register(Process(
     name="share_request",

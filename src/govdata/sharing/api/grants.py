@@ -28,7 +28,8 @@ def grant_out(g: Grant) -> GrantRead:
                      masking=g.masking or {}, purpose=g.purpose, basis=g.basis,
                      access_method=g.access_method, valid_from=g.valid_from,  # type: ignore[arg-type]
                      valid_until=g.valid_until, rate_per_minute=g.rate_per_minute, daily_quota=g.daily_quota,
-                     approvers=g.approvers, status=g.status, effective_status=info.effective_status,
+                     approvers=g.approvers, end_user_id=g.end_user_id, end_user_name=g.end_user_name,
+                     status=g.status, effective_status=info.effective_status,
                      status_label=info.status_label, status_reason=g.status_reason,
                      status_changed_at=g.status_changed_at, created_at=g.created_at)
 

@@ -14,6 +14,8 @@ from govdata.sharing.api.grants import grant_out
 from govdata.sharing.models import ShareRequest
 from govdata.sharing.schemas import (
     MAX_ID,
+    DraftCreate,
+    DraftUpdate,
     GrantRead,
     ItemOut,
     ObjectionDecision,
@@ -51,7 +53,8 @@ def request_out(r: ShareRequest) -> RequestRead:
                        period_to=r.period_to, status=r.status, status_label=info.status_label,
                        deadline_at=info.deadline_at, overdue=info.overdue, refusal_reason=r.refusal_reason,
                        objection=r.objection, terms=r.terms, requested_by=r.requested_by, requested_at=r.created_at,
-                       work_item_id=r.work_item_id, objection_item_id=r.objection_item_id)
+                       end_user_id=r.end_user_id, end_user_name=r.end_user_name, work_item_id=r.work_item_id,
+                       objection_item_id=r.objection_item_id, draft_item_id=r.draft_item_id)
 
 
 def _item_out(item: WorkItem | None, steps: list[WorkStep]) -> ItemOut | None:
@@ -65,12 +68,14 @@ def _item_out(item: WorkItem | None, steps: list[WorkStep]) -> ItemOut | None:
 
 
 def detail_out(d: RequestDetail) -> RequestDetailRead:
-    return RequestDetailRead(request=request_out(d.request), work_item=_item_out(d.work_item, d.steps),
+    return RequestDetailRead(request=request_out(d.request), draft_item=_item_out(d.draft_item, d.draft_steps),
+                             work_item=_item_out(d.work_item, d.steps),
                              objection_item=_item_out(d.objection_item, d.objection_steps),
                              grant=grant_out(d.grant) if d.grant is not None else None,
                              transitions=[TransitionOut(name=n, label=label) for n, label in d.transitions],
                              can_withdraw=d.can_withdraw, can_object=d.can_object, can_review=d.can_review,
-                             can_decide_objection=d.can_decide_objection)
+                             can_decide_objection=d.can_decide_objection, can_edit_draft=d.can_edit_draft,
+                             can_submit_draft=d.can_submit_draft, can_decline_draft=d.can_decline_draft)
 
 
 @router.get("/resources", response_model=Page[Shareable])
@@ -103,9 +108,41 @@ def request_share(request: Request, payload: RequestCreate) -> object:
     return call(request, service.request_share, payload, out=request_out)
 
 
+@router.post("/drafts", response_model=RequestRead, status_code=201,
+             responses={409: {"description": "share_not_shareable / share_own_resource / share_already_granted / "
+                                             "share_request_pending"}})
+def draft_request(request: Request, payload: DraftCreate) -> object:
+    """A department's data user drafts an application (either share type) for the department's data
+    manager to submit; the drafter is the end user of the request and of its grant."""
+    return call(request, service.draft_request, payload, out=request_out)
+
+
+@router.patch("/requests/{request_id}", response_model=RequestRead,
+              responses={409: {"description": "share_request_state: only a draft can be changed"}})
+def update_draft(request: Request, request_id: Id, payload: DraftUpdate) -> object:
+    """Change a draft waiting for submission (its drafter or the department's data manager)."""
+    return call(request, service.update_draft, request_id, payload, out=request_out)
+
+
+@router.post("/requests/{request_id}/submit", response_model=RequestRead,
+             responses={409: {"description": "share_request_state, or the checks of a new application"}})
+def submit_draft(request: Request, request_id: Id, payload: DraftUpdate | None = None) -> object:
+    """The department's data manager submits a draft, with changes if given: 无条件共享 is granted at once,
+    有条件共享 goes to the provider's review."""
+    return call(request, service.submit_draft, request_id, payload, out=request_out)
+
+
+@router.post("/requests/{request_id}/decline", response_model=RequestRead,
+             responses={409: {"description": "share_request_state"}})
+def decline_draft(request: Request, request_id: Id, payload: ReasonPayload) -> object:
+    """The department's data manager returns a draft to its drafter with a reason."""
+    return call(request, service.decline_draft, request_id, payload, out=request_out)
+
+
 @router.get("/requests", response_model=Page[RequestRead])
 def list_requests(request: Request, filt: Annotated[RequestFilter, Query()]) -> object:
-    """``box``: mine / review (waiting for the caller) / provided / all (oversight); ``overdue``."""
+    """``box``: mine / review (waiting for the caller) / provided / all (oversight) / drafts (the department's,
+    not submitted) / drafted (the caller's drafts and what became of them); ``overdue``."""
     return call(request, service.list_requests, filt, out=lambda r: Page(
         items=[request_out(x) for x in r[0]], total=r[1], offset=filt.offset, limit=filt.limit))
 
@@ -126,6 +163,7 @@ def review_request(request: Request, request_id: Id, payload: ReviewDecision) ->
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestRead)
 def withdraw_request(request: Request, request_id: Id, payload: ReasonPayload) -> object:
+    """The requesting department's data manager withdraws a request under review; a drafter, a draft."""
     return call(request, service.withdraw_request, request_id, payload, out=request_out)
 
 

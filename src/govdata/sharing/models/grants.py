@@ -41,6 +41,9 @@ class Grant(Entity):
     rate_per_minute: Mapped[int] = mapped_column(Integer, default=600)
     daily_quota: Mapped[int] = mapped_column(Integer, default=10000)  # calls per day
     approvers: Mapped[str] = mapped_column(String(400))  # who approved, as the audit's approver field
+    # the person the data is for, from the request (a staff member who drafted it); None: the department
+    end_user_id: Mapped[int | None] = mapped_column(Integer)
+    end_user_name: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(12), default="active", index=True)  # active|suspended|revoked
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column()

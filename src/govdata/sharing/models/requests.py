@@ -1,5 +1,11 @@
 """A department's application to use a resource (SHR-1, SHR-2, SHR-4).
 
+A department's staff (数据使用人员) may draft an application (``draft``); the department's data manager
+submits it (then it goes on like the manager's own), edits it, or declines it (``declined``); the drafter
+may withdraw it (``draft_withdrawn``). The drafter is the request's end user (``end_user_id``/``_name``),
+the person the data is for, and stays on the grant. Drafts are the requesting department's own: the
+provider never sees them.
+
 Unconditional resources are subscribed at once: the row is written already ``granted`` so every use has
 the same paper trail. Conditional resources go through the ``share_request`` process (provider department
 review, then the big data center); a refusal can be objected to before the e-government authority
@@ -21,7 +27,12 @@ ACCESS_METHODS = {"api": "接口", "table": "库表", "file": "文件"}
 KINDS = {"unconditional": "无条件共享", "conditional": "有条件共享"}
 #: Requests still on their way (review, or an objection before the authority).
 OPEN_STATUSES = ("provider_review", "center_review", "objection")
+#: Drafts not (yet) submitted: the requesting department's business only.
+DRAFT_STATUSES = ("draft", "declined", "draft_withdrawn")
 STATUSES = {
+    "draft": "待本部门数据管理员提交",
+    "declined": "数据管理员已退回",
+    "draft_withdrawn": "起草人已撤回",
     "provider_review": "待提供部门审核",
     "center_review": "待大数据中心审核",
     "granted": "已授权",
@@ -51,7 +62,12 @@ class ShareRequest(Entity):
     objection_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     objection: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(100))  # the drafter while a draft, then the manager
     requested_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    # the person the data is for (the drafter of a draft); kept on the grant. Plain ids, like the one above:
+    # SQLite cannot add a foreign key to an existing table in place
+    end_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    end_user_name: Mapped[str | None] = mapped_column(String(100))
+    draft_item_id: Mapped[int | None] = mapped_column(Integer)  # the ``share_draft`` work item
     # What the provider proposes for the grant while the request is under review (row scope, masking…)
     terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -49,7 +49,8 @@ def issue_grant(session: Session, request: ShareRequest, terms: dict[str, Any], 
                   purpose=request.purpose, basis=request.basis, access_method=request.access_method,
                   valid_from=request.period_from, valid_until=dt.date.fromisoformat(terms["valid_until"]),
                   rate_per_minute=terms["rate_per_minute"], daily_quota=terms["daily_quota"],
-                  approvers=approvers[:400], status="active")
+                  approvers=approvers[:400], end_user_id=request.end_user_id,
+                  end_user_name=request.end_user_name, status="active")
     session.add(grant)
     session.flush()
     return grant

@@ -10,6 +10,7 @@
 - ``object_to_refusal``: the requester objects to a refusal before the e-government authority
   (``share_objection``); ``decide_objection`` upholds it (the grant is issued with the provider's terms, or
   the defaults) or dismisses it.
+- drafts by a department's staff, which its data manager submits: ``service.drafts``.
 
 暂不共享 entries are listed with their legal basis and cannot be applied for (409 ``share_not_shareable``);
 nor can a department apply for its own data (409 ``share_own_resource``). Requests carry ``info``
@@ -34,7 +35,7 @@ from govdata.core.policy import allowed, authorize
 from govdata.org.models import User
 from govdata.sharing import policy
 from govdata.sharing.models import Grant, ShareRequest
-from govdata.sharing.models.requests import OPEN_STATUSES, STATUSES
+from govdata.sharing.models.requests import DRAFT_STATUSES, OPEN_STATUSES, STATUSES
 from govdata.sharing.service.shareable import published_entry
 from govdata.sharing.schemas import (
     MAX_ID,
@@ -98,47 +99,92 @@ def _consumer_system(session: Session, actor: Actor, system_id: int) -> Business
     return system
 
 
-def _no_duplicate(session: Session, system: BusinessSystem, resource: Resource) -> None:
+def _no_duplicate(session: Session, system: BusinessSystem, resource: Resource, exclude: int | None = None) -> None:
+    """No second grant, request under review or draft waiting for the same system and resource."""
     if consumer_has_grant(session, system.id, resource.id) is not None:
         raise Conflict(f"应用系统“{system.name}”已获得该数据资源的授权（含已暂停的授权）",
                        "The system already holds a grant for this resource", code="share_already_granted")
-    open_request = session.scalar(select(ShareRequest.id).where(
+    query = select(ShareRequest.id, ShareRequest.status).where(
         ShareRequest.system_id == system.id, ShareRequest.resource_id == resource.id,
-        ShareRequest.status.in_(OPEN_STATUSES)))
-    if open_request is not None:
-        raise Conflict(f"应用系统“{system.name}”对该数据资源已有审核中的申请（编号{open_request}）",
+        ShareRequest.status.in_((*OPEN_STATUSES, "draft")))
+    if exclude is not None:
+        query = query.where(ShareRequest.id != exclude)
+    pending = session.execute(query.limit(1)).first()
+    if pending is not None and pending.status == "draft":
+        raise Conflict(f"应用系统“{system.name}”对该数据资源已有待本部门数据管理员提交的申请草稿（编号{pending.id}）",
+                       "A draft of the system waits for submission", code="share_request_pending")
+    if pending is not None:
+        raise Conflict(f"应用系统“{system.name}”对该数据资源已有审核中的申请（编号{pending.id}）",
                        "A request of the system is under review", code="share_request_pending")
 
 
-def _new_request(session: Session, actor: Actor, payload: SubscribeCreate | RequestCreate, kind: str,
-                 rule: Any) -> tuple[ShareRequest, Resource, ResourceVersion, BusinessSystem]:
-    resource, version = published_entry(session, payload.code)
-    authorize(actor, rule, resource)
-    system = _consumer_system(session, actor, payload.system_id)
+def _kind_of(version: ResourceVersion) -> str:
+    """The way to a grant the entry's share type asks for (暂不共享 is refused by ``_check_applicable``)."""
+    return "unconditional" if version.share_type == "无条件共享" else "conditional"
+
+
+def _checked(session: Session, actor: Actor, resource: Resource, version: ResourceVersion, kind: str,
+             system_id: int, items: list[str] | None, period_from: Any, period_to: Any,
+             exclude: int | None = None) -> tuple[BusinessSystem, list[str], Any, Any]:
+    """The application's system, items (all shared items when None) and period, checked against the entry."""
+    system = _consumer_system(session, actor, system_id)
     _check_applicable(resource, version, system.department_id, kind)
     allowed_items = shared_items(version)
-    items = check_items(payload.items if payload.items is not None else [i.field_code for i in allowed_items],
-                        allowed_items)
-    period_from, period_to = check_period(payload.period_from, payload.period_to, today())
-    _no_duplicate(session, system, resource)
+    chosen = check_items(items if items is not None else [i.field_code for i in allowed_items], allowed_items)
+    start, end = check_period(period_from, period_to, today())
+    _no_duplicate(session, system, resource, exclude)
+    return system, chosen, start, end
+
+
+def _new_request(session: Session, actor: Actor, payload: SubscribeCreate | RequestCreate, kind: str | None,
+                 rule: Any, status: str | None = None) -> tuple[ShareRequest, Resource, ResourceVersion, BusinessSystem]:
+    """A new request row, checked (``kind`` None: as the entry's share type asks)."""
+    resource, version = published_entry(session, payload.code)
+    authorize(actor, rule, resource)
+    kind = kind or _kind_of(version)
+    system, items, period_from, period_to = _checked(session, actor, resource, version, kind, payload.system_id,
+                                                     payload.items, payload.period_from, payload.period_to)
     request = ShareRequest(kind=kind, resource_id=resource.id, resource_code=resource.code,
                            version_no=version.version_no, provider_department_id=resource.department_id,
                            requester_department_id=system.department_id, system_id=system.id, items=items,
                            purpose=payload.purpose, basis=payload.basis, access_method=payload.access_method,
                            period_from=period_from, period_to=period_to,
-                           status="granted" if kind == "unconditional" else "provider_review",
+                           status=status or ("granted" if kind == "unconditional" else "provider_review"),
                            requested_by=actor.name, requested_by_user_id=actor.user_id)
     session.add(request)
     session.flush()
     return request, resource, version, system
 
 
+def _grant_subscription(session: Session, request: ShareRequest, version: ResourceVersion) -> Grant:
+    """The grant of an unconditional request, with the default terms of its items."""
+    granted = [i for i in shared_items(version) if i.field_code in request.items]
+    request.status = "granted"
+    return issue_grant(session, request, default_terms(granted, request.period_to), UNCONDITIONAL_APPROVER)
+
+
+def _start_review(session: Session, actor: Actor, request: ShareRequest, resource: Resource,
+                  version: ResourceVersion) -> dict[str, Any]:
+    """Start the provider's review of a conditional request; returns what the audit entry records of it."""
+    settings = settings_of(session)
+    on_platform = session.scalar(select(Dataset.id).where(
+        Dataset.resource_id == resource.id,
+        or_(Dataset.row_count_estimate > 0, Dataset.last_batch_at.is_not(None)))) is not None
+    days = settings.share_review_days_on_platform if on_platform else settings.share_review_days
+    item = workflow.start(session, actor, SHARE_REQUEST, "share_request", request.id,
+                          f"共享申请：{version.name}"[:200], owner_department_id=request.requester_department_id,
+                          counterpart_department_id=request.provider_department_id,
+                          deadline_days={"provider_review": days})
+    request.work_item_id, request.status = item.id, "provider_review"
+    session.flush()
+    return {"work_item": item.id, "review_days": days, "on_platform": on_platform}
+
+
 def subscribe(session: Session, actor: Actor, payload: SubscribeCreate) -> Grant:
     """Subscribe an approved system of the actor's department to an unconditional resource: the request and
     its grant at once (SHR-2: unconditional data is for every department)."""
     request, resource, version, system = _new_request(session, actor, payload, "unconditional", policy.subscribe)
-    granted = [i for i in shared_items(version) if i.field_code in request.items]
-    grant = issue_grant(session, request, default_terms(granted, request.period_to), UNCONDITIONAL_APPROVER)
+    grant = _grant_subscription(session, request, version)
     audit.record(session, actor, "sharing.subscribe", object_type="grant", object_id=grant.id,
                  department_id=request.requester_department_id, purpose=request.purpose,
                  approver=grant.approvers,
@@ -153,23 +199,12 @@ def request_share(session: Session, actor: Actor, payload: RequestCreate) -> Sha
     """Apply for a conditional resource; starts the provider's review (deadline per the module docstring)."""
     request, resource, version, system = _new_request(session, actor, payload, "conditional",
                                                       policy.request_share)
-    settings = settings_of(session)
-    on_platform = session.scalar(select(Dataset.id).where(
-        Dataset.resource_id == resource.id,
-        or_(Dataset.row_count_estimate > 0, Dataset.last_batch_at.is_not(None)))) is not None
-    days = settings.share_review_days_on_platform if on_platform else settings.share_review_days
-    item = workflow.start(session, actor, SHARE_REQUEST, "share_request", request.id,
-                          f"共享申请：{version.name}"[:200], owner_department_id=request.requester_department_id,
-                          counterpart_department_id=request.provider_department_id,
-                          deadline_days={"provider_review": days})
-    request.work_item_id = item.id
-    session.flush()
+    review = _start_review(session, actor, request, resource, version)
     audit.record(session, actor, "sharing.request_share", object_type="share_request", object_id=request.id,
                  department_id=request.requester_department_id, purpose=request.purpose,
                  data_content={"resource": resource.code, "items": request.items},
                  detail={"system_id": system.id, "basis": request.basis, "access_method": request.access_method,
-                         "period": [request.period_from, request.period_to], "work_item": item.id,
-                         "review_days": days, "on_platform": on_platform})
+                         "period": [request.period_from, request.period_to], **review})
     return attach_request_info(session, [request])[0]
 
 
@@ -189,30 +224,41 @@ def attach_request_info(session: Session, requests: list[ShareRequest]) -> list[
     versions = {(v.resource_id, v.version_no): v.name for v in session.execute(
         select(ResourceVersion.resource_id, ResourceVersion.version_no, ResourceVersion.name).where(
             ResourceVersion.resource_id.in_({r.resource_id for r in requests})))}
-    item_ids = {i for r in requests for i in (r.work_item_id, r.objection_item_id) if i is not None}
+    item_ids = {i for r in requests for i in (r.work_item_id, r.objection_item_id, r.draft_item_id) if i is not None}
     items = {i.id: i for i in session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids),
                                                                      WorkItem.closed_at.is_(None)))}
+    people = dict(session.execute(select(User.id, User.display_name).where(
+        User.id.in_({r.requested_by_user_id for r in requests if r.requested_by_user_id is not None}))).all())
     for r in requests:
-        open_item = items.get(r.objection_item_id or 0) or items.get(r.work_item_id or 0)
+        open_item = items.get(r.objection_item_id or 0) or items.get(r.work_item_id or 0) \
+            or items.get(r.draft_item_id or 0)
         r.info = RequestInfo(  # type: ignore[attr-defined]
             resource_name=versions.get((r.resource_id, r.version_no), r.resource_code),
             provider_name=departments.get(r.provider_department_id, ""),
             requester_name=departments.get(r.requester_department_id, ""),
             system_name=systems.get(r.system_id, ""), status_label=STATUSES.get(r.status, r.status),
             deadline_at=open_item.deadline_at if open_item else None,
-            overdue=open_item.overdue if open_item else False, open_item_id=open_item.id if open_item else None)
+            overdue=open_item.overdue if open_item else False, open_item_id=open_item.id if open_item else None,
+            requested_by_name=people.get(r.requested_by_user_id or 0, r.requested_by))
     return requests
 
 
 def list_requests(session: Session, actor: Actor, filt: RequestFilter) -> tuple[list[ShareRequest], int]:
     """Requests by box — ``mine`` (the actor's department asked), ``review`` (a step waits for the actor:
     the provider's reviewer, the big data center, the authority for objections), ``provided`` (asked of the
-    actor's department), ``all`` (oversight roles) — newest first; ``overdue`` narrows to open steps past
-    their deadline (or, false, to the others)."""
+    actor's department), ``all`` (oversight roles), ``drafts`` (the department's drafts, not submitted),
+    ``drafted`` (what the actor drafted, whatever became of it) — newest first; ``overdue`` narrows to open
+    steps past their deadline (or, false, to the others)."""
     authorize(actor, policy.list_requests, filt)
     query = select(ShareRequest).where(policy.requests_visible_to(actor))
     if filt.box == "mine":
-        query = query.where(ShareRequest.requester_department_id == actor.department_id)
+        query = query.where(ShareRequest.requester_department_id == actor.department_id,
+                            ShareRequest.status.not_in(DRAFT_STATUSES))
+    elif filt.box == "drafts":
+        query = query.where(ShareRequest.requester_department_id == actor.department_id,
+                            ShareRequest.status.in_(DRAFT_STATUSES))
+    elif filt.box == "drafted":
+        query = query.where(ShareRequest.end_user_id == actor.user_id, ShareRequest.draft_item_id.is_not(None))
     elif filt.box == "provided":
         query = query.where(ShareRequest.provider_department_id == actor.department_id)
     elif filt.box == "review":
@@ -251,6 +297,7 @@ def get_request(session: Session, actor: Actor, request_id: int) -> RequestDetai
     request = _request(session, request_id)
     authorize(actor, policy.get_request, request)
     attach_request_info(session, [request])
+    draft, draft_steps = _item(session, request.draft_item_id)
     item, steps = _item(session, request.work_item_id)
     objection, objection_steps = _item(session, request.objection_item_id)
     grant = session.scalar(select(Grant).where(Grant.request_id == request.id).order_by(Grant.id.desc()))
@@ -259,11 +306,18 @@ def get_request(session: Session, actor: Actor, request_id: int) -> RequestDetai
     transitions = [(t.name, t.label) for t in workflow.open_transitions(actor, open_item)] if open_item else []
     names = {name for name, _ in transitions}
     on_request = open_item is not None and open_item is item
-    return RequestDetail(
+    drafting = request.status == "draft"
+    actors = {st.actor_name for st in (*draft_steps, *steps, *objection_steps)}
+    people = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
+    return RequestDetail(people=people,
         request=request, info=request.info, work_item=item, steps=steps,  # type: ignore[attr-defined]
-        objection_item=objection, objection_steps=objection_steps,
+        objection_item=objection, objection_steps=objection_steps, draft_item=draft, draft_steps=draft_steps,
+        can_edit_draft=drafting and allowed(actor, policy.update_draft, request),
+        can_submit_draft=drafting and allowed(actor, policy.submit_draft, request),
+        can_decline_draft=drafting and allowed(actor, policy.decline_draft, request),
         grant=attach_grant_info(session, [grant])[0] if grant is not None else None, transitions=transitions,
-        can_withdraw=on_request and "withdraw" in names,
+        can_withdraw=(on_request and "withdraw" in names)
+        or (drafting and allowed(actor, policy.withdraw_request, request)),
         can_object=request.status == "refused" and request.objection_item_id is None
         and request.kind == "conditional" and allowed(actor, policy.object_to_refusal, request),
         can_review=on_request and bool(names & {"pass", "approve", "reject"}),
@@ -330,13 +384,18 @@ def review_request(session: Session, actor: Actor, request_id: int, payload: Rev
 
 
 def withdraw_request(session: Session, actor: Actor, request_id: int, payload: ReasonPayload) -> ShareRequest:
-    """The requesting department's data manager withdraws a request still under review."""
+    """The requesting department's data manager withdraws a request still under review; the drafter
+    withdraws a draft not yet submitted."""
     request = _request(session, request_id, lock=True)
     authorize(actor, policy.withdraw_request, request)
-    if request.status not in ("provider_review", "center_review") or request.work_item_id is None:
-        raise _state_conflict(request, "撤回")
     before = request.status
-    request.status = workflow.advance(session, actor, request.work_item_id, "withdraw", payload.reason).state
+    if request.status == "draft" and request.draft_item_id is not None:
+        workflow.advance(session, actor, request.draft_item_id, "withdraw", payload.reason)
+        request.status = "draft_withdrawn"
+    elif request.status not in ("provider_review", "center_review") or request.work_item_id is None:
+        raise _state_conflict(request, "撤回")
+    else:
+        request.status = workflow.advance(session, actor, request.work_item_id, "withdraw", payload.reason).state
     session.flush()
     audit.record(session, actor, "sharing.withdraw_request", object_type="share_request", object_id=request.id,
                  department_id=request.requester_department_id, purpose=payload.reason,

@@ -1,7 +1,7 @@
 """What can be shared (SHR-1, SHR-6): published catalog entries as a consumer sees them — share type,
 provider, legal basis, shared items with their default masking, whether the data is on the platform, and
-what the caller may do (subscribe, request, or nothing and why). Every signed-in caller may browse;
-暂不共享 entries are listed with their legal basis and no way to apply."""
+what the caller may do (subscribe, request, draft one for the data manager, or nothing and why). Every
+signed-in caller may browse; 暂不共享 entries are listed with their legal basis and no way to apply."""
 
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ def _action(actor: Actor, resource: Resource, version: ResourceVersion) -> tuple
         return "none", "仅政务部门的数据管理员可以申请"
     if resource.department_id == actor.department_id:
         return "none", "本部门的数据资源，无需申请"
-    if not actor.has("dept_manager"):
-        return "none", "仅部门数据管理员可以订阅或申请，请联系本部门数据管理员"
-    return ("subscribe", None) if version.share_type == "无条件共享" else ("request", None)
+    if actor.has("dept_manager"):
+        return ("subscribe", None) if version.share_type == "无条件共享" else ("request", None)
+    if actor.has("data_user"):
+        return "draft", None
+    return "none", "订阅和申请由部门数据管理员提交；数据使用人员可以起草申请"
 
 
 def _shareables(session: Session, actor: Actor, resources: list[Resource]) -> list[Shareable]:
@@ -54,11 +56,15 @@ def _shareables(session: Session, actor: Actor, resources: list[Resource]) -> li
         Dataset.resource_id.in_(ids), or_(Dataset.row_count_estimate > 0, Dataset.last_batch_at.is_not(None)))))
     grants: dict[int, int] = {}
     pending: dict[int, int] = {}
+    drafts: dict[int, int] = {}
     if actor.department_id is not None and ids:
         grants = active_grant_counts(session, actor.department_id, ids)
         pending = dict(session.execute(select(ShareRequest.resource_id, func.max(ShareRequest.id)).where(
             ShareRequest.requester_department_id == actor.department_id, ShareRequest.resource_id.in_(ids),
             ShareRequest.status.in_(OPEN_STATUSES)).group_by(ShareRequest.resource_id)).all())
+        drafts = dict(session.execute(select(ShareRequest.resource_id, func.max(ShareRequest.id)).where(
+            ShareRequest.requester_department_id == actor.department_id, ShareRequest.resource_id.in_(ids),
+            ShareRequest.status == "draft").group_by(ShareRequest.resource_id)).all())
     out = []
     for r in resources:
         v = versions[r.published_version_id or 0]
@@ -76,7 +82,7 @@ def _shareables(session: Session, actor: Actor, resources: list[Resource]) -> li
                                  default_masking_label=RULES.get(defaults.get(i.field_code, "")))
                    for i in items],
             on_platform=r.id in on_platform, action=action, action_reason=reason,  # type: ignore[arg-type]
-            my_grants=grants.get(r.id, 0), my_open_request_id=pending.get(r.id)))
+            my_grants=grants.get(r.id, 0), my_open_request_id=pending.get(r.id), my_draft_id=drafts.get(r.id)))
     return out
 
 

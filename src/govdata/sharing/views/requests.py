@@ -3,11 +3,12 @@
 - ``/sharing/resources``: published entries of every share type (search, share type tabs, providing
   department; htmx swaps the results); 暂不共享 entries show their legal basis and no button;
 - ``/sharing/resources/{code}``: the shared items with their default masking, and the subscription form
-  (无条件共享) or the request form (有条件共享);
-- ``/sharing/requests``: boxes mine / to review / provided / all, with the step's deadline and 超期;
-- ``/sharing/requests/{id}``: the steps, the proposed terms, and the actions open to the person (the
-  provider's review with terms, the big data center's approval, rejection, withdrawal, objection, and the
-  authority's decision on it).
+  (无条件共享), the request form (有条件共享) or, for a data user, the draft form;
+- ``/sharing/requests``: boxes mine / to review / provided / all / drafts / drafted, with the step's
+  deadline and 超期;
+- ``/sharing/requests/{id}``: the steps, the proposed terms, and the actions open to the person (a draft's
+  change, submission, return or withdrawal; the provider's review with terms, the big data center's
+  approval, rejection, withdrawal, objection, and the authority's decision on it).
 
 Each page calls the same service functions as its JSON twin in ``api.requests``; errors are shown in place.
 """
@@ -34,6 +35,8 @@ from govdata.org.schemas import DepartmentFilter
 from govdata.sharing import service
 from govdata.sharing.models.requests import ACCESS_METHODS, STATUSES
 from govdata.sharing.schemas import (
+    DraftCreate,
+    DraftUpdate,
     ObjectionDecision,
     ReasonPayload,
     RequestCreate,
@@ -60,16 +63,21 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 SHARE_BADGES = {"无条件共享": "success", "有条件共享": "primary", "暂不共享": "secondary"}
-BOXES = {"mine": "本部门的申请", "review": "待我审核", "provided": "向本部门提出的申请", "all": "全部申请"}
+BOXES = {"drafted": "我起草的申请", "mine": "本部门的申请", "drafts": "本部门的申请草稿", "review": "待我审核",
+         "provided": "向本部门提出的申请", "all": "全部申请"}
 STATUS_BADGES = {"provider_review": "warning", "center_review": "warning", "granted": "success", "refused": "danger",
-                 "objection": "info", "withdrawn": "secondary"}
+                 "objection": "info", "withdrawn": "secondary", "draft": "info", "declined": "danger",
+                 "draft_withdrawn": "secondary"}
 STEP_LABELS = {
+    "share_draft": {"start": "起草申请", "submit": "数据管理员提交", "decline": "数据管理员退回", "withdraw": "起草人撤回"},
     "share_request": {"start": "提交申请", "pass": "提供部门同意", "approve": "大数据中心审核通过", "reject": "不予共享",
                       "withdraw": "撤回申请"},
     "share_objection": {"start": "提出异议", "uphold": "异议成立", "reject": "异议不成立"},
 }
 APPLICATION_FIELDS = ("system_id", "purpose", "basis", "access_method", "period_from", "period_to")
-SAVED = {"requested": "共享申请已提交，待提供部门审核。", "pass": "已同意，转大数据中心审核。",
+SAVED = {"drafted": "草稿已保存，已送本部门数据管理员的待办，由数据管理员提交。", "edit": "草稿已修改。",
+         "submitted_request": "已提交，待提供部门审核。", "submitted_grant": "已提交，无条件共享，授权已生效。",
+         "decline": "已退回起草人。", "draft_withdraw": "草稿已撤回。", "requested": "共享申请已提交，待提供部门审核。", "pass": "已同意，转大数据中心审核。",
          "approve": "已审核通过，授权已生效。", "reject": "已办结：不予共享。", "withdraw": "申请已撤回。",
          "objection": "异议已提交，待电子政务管理部门处理。", "uphold": "异议成立，授权已生效。",
          "dismiss": "异议不成立，维持不予共享。"}
@@ -152,7 +160,8 @@ def resource_page(request: Request, code: str) -> Response:
 
 @router.post("/sharing/resources/{code}/{action}")
 async def apply_form(request: Request, code: str, action: str) -> Response:
-    """``subscribe`` (无条件共享: granted at once) or ``request`` (有条件共享: starts the review)."""
+    """``subscribe`` (无条件共享: granted at once), ``request`` (有条件共享: starts the review) or ``draft``
+    (a data user's application, for the department's data manager to submit)."""
     data = await read_form(request, lists=("items",))
     payload = {"code": code, **{k: data[k] for k in APPLICATION_FIELDS if k in data}, "items": data.get("items", [])}
     try:
@@ -163,6 +172,9 @@ async def apply_form(request: Request, code: str, action: str) -> Response:
             elif action == "request":
                 created = service.request_share(session, actor, RequestCreate.model_validate(payload))
                 target = f"/sharing/requests/{created.id}?saved=requested"
+            elif action == "draft":
+                created = service.draft_request(session, actor, DraftCreate.model_validate(payload))
+                target = f"/sharing/requests/{created.id}?saved=drafted"
             else:
                 return RedirectResponse(f"/sharing/resources/{code}", status_code=303)
     except DomainError as exc:
@@ -174,6 +186,10 @@ async def apply_form(request: Request, code: str, action: str) -> Response:
 
 def _boxes(actor: Actor) -> dict[str, str]:
     shown = {"mine", "provided"} if actor.department_id is not None else set()
+    if actor.department_id is not None and actor.has("dept_manager"):
+        shown.add("drafts")
+    if actor.has("data_user"):
+        shown.add("drafted")
     if actor.has(*REVIEW_ROLES):
         shown.add("review")
     if actor.has(*OVERSIGHT_ROLES):
@@ -187,7 +203,7 @@ def requests_page(request: Request) -> Response:
     errors: dict[str, Any] = {}
     with page(request) as (session, actor):
         boxes = _boxes(actor)
-        default_box = "review" if "review" in boxes else next(iter(boxes), "mine")
+        default_box = next((b for b in ("review", "drafted") if b in boxes), "mine")
         params.setdefault("box", default_box)
         try:
             filt = RequestFilter.model_validate({"limit": PAGE_SIZE, **params})
@@ -210,6 +226,11 @@ def _request_page(request: Request, request_id: int, status_code: int = 200, **e
         context: dict[str, Any] = {}
         if detail.can_review and "pass" in dict(detail.transitions):
             context = terms_form_context(items, req.items, proposed, extra.pop("terms_form", None))
+        if detail.can_edit_draft or detail.can_submit_draft:
+            posted = extra.pop("draft_form", None)
+            context.update(draft_items=items, draft_systems=_my_systems(session, actor), today=utcnow().date(),
+                           draft_values=posted or {f: getattr(req, f) for f in APPLICATION_FIELDS},
+                           draft_chosen=posted.get("items", []) if posted else req.items)
         saved = request.query_params.get("saved", "")
         return render(request, "sharing/request.html", actor, status_code=status_code, d=detail, req=req,
                       info=detail.info, names={i.code: i.name for i in items}, proposed=proposed,
@@ -240,16 +261,44 @@ async def review_form(request: Request, request_id: int) -> Response:
     return RedirectResponse(f"/sharing/requests/{request_id}?saved={transition}", status_code=303)
 
 
+def _draft_changes(data: dict[str, Any]) -> DraftUpdate:
+    fields = {k: data[k] for k in APPLICATION_FIELDS if str(data.get(k) or "").strip()}
+    return DraftUpdate.model_validate({**fields, "items": data.get("items") or None})
+
+
+@router.post("/sharing/requests/{request_id}/draft")
+async def draft_form(request: Request, request_id: int) -> Response:
+    """The draft's form: ``do=save`` (the drafter or the data manager) or ``do=submit`` (the data manager,
+    with the changes made in the form)."""
+    data = await read_form(request, lists=("items",))
+    try:
+        with page(request) as (session, actor):
+            if data.get("do") == "submit":
+                done = service.submit_draft(session, actor, request_id, _draft_changes(data))
+                saved = "submitted_grant" if done.status == "granted" else "submitted_request"
+            else:
+                service.update_draft(session, actor, request_id, _draft_changes(data))
+                saved = "edit"
+    except DomainError as exc:
+        return _request_page(request, request_id, status_code=exc.status or 400, failed="draft", draft_form=data,
+                             **form_errors(request, exc))
+    return RedirectResponse(f"/sharing/requests/{request_id}?saved={saved}", status_code=303)
+
+
 @router.post("/sharing/requests/{request_id}/{action}")
 async def request_action_form(request: Request, request_id: int, action: str) -> Response:
-    """``withdraw`` (the requester), ``objection`` (the requester, after a refusal), ``decision`` (the
-    e-government authority on the objection)."""
+    """``withdraw`` (the requester, or a draft's drafter), ``objection`` (the requester, after a refusal),
+    ``decision`` (the e-government authority on the objection), ``decline`` (a draft, by the data manager)."""
     data = await read_form(request)
     saved = action
     try:
         with page(request) as (session, actor):
             if action == "withdraw":
-                service.withdraw_request(session, actor, request_id, ReasonPayload.model_validate(
+                done = service.withdraw_request(session, actor, request_id, ReasonPayload.model_validate(
+                    {"reason": data.get("reason", "")}))
+                saved = "draft_withdraw" if done.status == "draft_withdrawn" else action
+            elif action == "decline":
+                service.decline_draft(session, actor, request_id, ReasonPayload.model_validate(
                     {"reason": data.get("reason", "")}))
             elif action == "objection":
                 service.object_to_refusal(session, actor, request_id, ReasonPayload.model_validate(
