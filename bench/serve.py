@@ -8,7 +8,7 @@ end; URL from --postgres, else GOVDATA_TEST_POSTGRES_URL, else postgresql://post
 1. builds the schema through the migrations, loads the demo city, and through the services: publishes a
    有条件共享 catalog entry of 市公安局 with six items (公民身份号码 as key, 姓名, 手机号码, 出生日期, 区县, 金额),
    pushes ``--rows`` records into it as the bureau's business system, registers 市人社局's business system,
-   and runs a share request through provider review (masking 公民身份号码, 姓名 and 手机号码) and the big data
+   and runs a share request through provider review (masking 公民身份号码, 姓名 and 手机号码, emptying 出生日期) and the big data
    center's approval;
 2. starts the platform with uvicorn (one worker, uvloop, httptools, no access log) on loopback with
    ``GOVDATA_BENCH_BASELINE=true``;
@@ -136,7 +136,7 @@ def prepare(url: str, rows: int) -> dict[str, str]:
             code=code, system_id=consumer.id, items=[i["field_code"] for i in ITEMS],
             purpose="社保待遇资格认证时核验参保人身份", basis="《社会保险法》第七十三条", access_method="api",
             period_from=today, period_to=today + dt.timedelta(days=180)))
-        terms = GrantTerms(masking={"sfzh": "id_number", "xm": "name", "sjhm": "mobile"},
+        terms = GrantTerms(masking={"sfzh": "id_number", "xm": "name", "sjhm": "mobile", "csrq": "null"},
                            rate_per_minute=120_000, daily_quota=10_000_000)
         sharing.review_request(session, users["ps_reviewer"], request.id, ShareDecision(transition="pass", terms=terms))
         sharing.review_request(session, users["admin"], request.id, ShareDecision(transition="approve"))
