@@ -18,7 +18,6 @@ from govdata.catalog import policy as catalog_policy
 from govdata.collection import policy as collection_policy
 from govdata.core.actor import Actor
 from govdata.core.errors import DomainError
-from govdata.core.i18n import pick_language
 from govdata.core.policy import ROLES, Rule, allowed
 from govdata.org import policy as org_policy
 from govdata.org import service as org_service
@@ -30,6 +29,7 @@ from govdata.supervision import policy as supervision_policy
 from govdata.supervision import service as supervision_service
 from govdata.supervision.schemas import AuditFilter
 from govdata.web.edge import (
+    PAGE_LANGUAGE,
     SESSION_COOKIE,
     anonymous_actor,
     check_csrf,
@@ -88,7 +88,7 @@ def _safe_next(target: str | None) -> str:
 def login_page(request: Request, next: str | None = None, reason: str | None = None) -> Response:
     message = None
     if reason in ("session_expired", "unauthenticated"):
-        message = DomainError(reason).message(pick_language(request.headers.get("accept-language")))
+        message = DomainError(reason).message(PAGE_LANGUAGE)
     return render(request, "web/login.html", None, next=_safe_next(next), notice=message)
 
 
@@ -97,7 +97,6 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "")
     target = _safe_next(str(form.get("next") or "/"))
-    lang = pick_language(request.headers.get("accept-language"))
     try:
         check_csrf(request, str(form.get("csrf_token") or ""))
         with unit_of_work(request) as session:
@@ -105,7 +104,7 @@ async def login_submit(request: Request) -> Response:
                                     anonymous_actor(request, "ui"))
     except DomainError as exc:
         return render(request, "web/login.html", None, status_code=exc.status or 400, next=target,
-                      error=exc.message(lang), username=username)
+                      error=exc.message(PAGE_LANGUAGE), username=username)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
                         secure=settings_of(request).cookie_secure)

@@ -23,6 +23,7 @@ from govdata.config import Settings
 from govdata.core import audit, group_commit, signing
 from govdata.core.actor import Actor, anonymous
 from govdata.core.errors import DomainError, FieldError, Forbidden, Invalid, Unauthenticated
+from govdata.core.i18n import pydantic_message
 from govdata.org import signin
 from govdata.org.service import TOKEN_PREFIX
 from govdata.systems import signin as systems_signin
@@ -34,6 +35,9 @@ CSRF_COOKIE = "govdata_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# The language of every page's messages. The pages are written in Chinese, so a browser set to another
+# language does not turn their messages English; the JSON API answers in the caller's Accept-Language.
+PAGE_LANGUAGE = "zh"
 # The read-only catalog interchange for harvesters (catalog/ckan.py: CKAN's action API, also at the
 # unversioned path ckanapi calls, and the DCAT export) answers anonymous callers too, who see only the
 # entries open to the public. Every other /api/ route refuses them with 401.
@@ -116,40 +120,8 @@ def invalid_from_pydantic(exc: ValidationError) -> Invalid:
     errors = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")) or "body"
-        errors.append(FieldError(loc, err["type"], translate_pydantic(err)))
+        errors.append(FieldError(loc, err["type"], pydantic_message(err)))
     return Invalid(errors)
-
-
-_PYDANTIC_ZH = {
-    "missing": "必填",
-    "extra_forbidden": "不允许的字段",
-    "string_too_short": "不能为空或过短",
-    "string_too_long": "超过长度上限",
-    "string_pattern_mismatch": "格式不正确",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "bool_parsing": "应为布尔值",
-    "literal_error": "取值不在允许范围内",
-    "value_error": "取值无效",
-    "string_type": "应为字符串",
-    "list_type": "应为列表",
-    "too_short": "至少需要一项",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "json_invalid": "JSON 格式错误",
-    "model_attributes_type": "应为对象",
-    "dict_type": "应为对象",
-}
-
-
-def translate_pydantic(err: Any) -> str:
-    if err["type"] == "value_error":
-        message = str(err.get("ctx", {}).get("error", "")) or err["msg"]
-        if "email address" in message:
-            return "电子邮箱格式不正确"
-        return message.removeprefix("Value error, ")
-    zh = _PYDANTIC_ZH.get(err["type"])
-    return zh or err["msg"]
 
 
 # --- who is calling ----------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata.core.errors import DomainError, FieldError, Invalid
-from govdata.core.i18n import pick_language
-from govdata.web.edge import invalid_from_pydantic, request_id, translate_pydantic
+from govdata.core.i18n import pick_language, pydantic_message
+from govdata.web.edge import PAGE_LANGUAGE, invalid_from_pydantic, request_id
 
 log = logging.getLogger("govdata")
 
@@ -25,8 +25,8 @@ def wants_json(request: Request) -> bool:
 
 
 def problem_response(request: Request, error: DomainError) -> Response:
-    lang = pick_language(request.headers.get("accept-language"))
     if wants_json(request):
+        lang = pick_language(request.headers.get("accept-language"))
         body = error.problem(lang, instance=request.url.path, request_id=request_id(request))
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
         headers.update(getattr(error, "headers", None) or {})  # e.g. Retry-After of a 429
@@ -38,8 +38,11 @@ def problem_response(request: Request, error: DomainError) -> Response:
     from govdata.web.render import render
 
     actor = getattr(request.state, "actor", None)
+    lang = PAGE_LANGUAGE
+    # the page lists each field's message under the title: the message does not say them all again
+    message = "请按下列提示修改后重试。" if error.errors else error.message(lang)
     return render(request, "web/error.html", actor, status_code=error.status or 400, problem=error,
-                  message=error.message(lang), title=error.title(lang))
+                  message=message, title=error.title(lang))
 
 
 def install(app: FastAPI) -> None:
@@ -52,7 +55,7 @@ def install(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header"))
-            errors.append(FieldError(loc or "body", err.get("type", "invalid"), translate_pydantic(err)))
+            errors.append(FieldError(loc or "body", err.get("type", "invalid"), pydantic_message(err)))
         code = "bad_request" if any(e.code == "json_invalid" for e in errors) else "validation_failed"
         return problem_response(request, Invalid(errors, code=code))
 

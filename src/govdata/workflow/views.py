@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govdata.core.errors import DomainError
-from govdata.core.i18n import pick_language
 from govdata.core.workdays import package_year_range
+from govdata.web.edge import PAGE_LANGUAGE
 from govdata.web.forms import page, read_form
 from govdata.web.render import expose, menu_entry, render
 from govdata.core.policy import allowed
@@ -38,6 +38,5 @@ async def set_calendar_day_form(request: Request) -> Response:
         with page(request) as (session, actor):
             service.set_calendar_day(session, actor, CalendarDaySet.model_validate(data))
     except DomainError as exc:
-        lang = pick_language(request.headers.get("accept-language"))
-        return _calendar(request, status_code=exc.status or 400, form=data, error=exc.message(lang))
+        return _calendar(request, status_code=exc.status or 400, form=data, error=exc.message(PAGE_LANGUAGE))
     return RedirectResponse("/calendar", status_code=303)

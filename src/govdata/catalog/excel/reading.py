@@ -35,6 +35,7 @@ from govdata.catalog.excel.template import (
 )
 from govdata.catalog.schemas import ResourceDraft
 from govdata.core.errors import DomainError, FieldError
+from govdata.core.i18n import pydantic_message
 from govdata.core.sheet_guard import FileProblem, Limits, check_xlsx, open_workbook, refusal
 from govdata.core.spreadsheet import CellError
 
@@ -363,18 +364,4 @@ def _message(entry: ParsedResource, path: str, err: Any) -> str:
         column = next((c for c in sheet_columns if c.field == name), None)
         allowed = "、".join(column.allowed) if column else ""
         return f"“{err.get('input')}”不是允许的值" + (f"，应为：{allowed}" if allowed else "")
-    if kind == "missing":
-        return "必填"
-    ctx = err.get("ctx") or {}
-    if kind == "string_too_short" and "min_length" in ctx:
-        return f"至少{ctx['min_length']}个字"
-    if kind == "string_too_long" and "max_length" in ctx:
-        return f"不能超过{ctx['max_length']}个字"
-    if kind == "too_long" and "max_length" in ctx:
-        return f"不能超过{ctx['max_length']}项"
-    if kind == "value_error":
-        return str(ctx.get("error", "")) or str(err["msg"]).removeprefix("Value error, ")
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        return f"应{'不小于' if kind == 'greater_than_equal' else '不大于'}{bound}"
-    return str(err["msg"])
+    return pydantic_message(err)  # the one translation of pydantic's errors (core.i18n)
