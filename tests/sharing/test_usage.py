@@ -159,3 +159,28 @@ def test_one_call_shows_the_facts_of_its_audit_entry_to_the_departments_concerne
     page = client.get(f"/sharing/usage/{usage_id}")
     assert page.status_code == 200 and "社保待遇资格认证" in page.text and f"#{seq}" in page.text
     assert "/audit?action=sharing." in page.text  # the supervisor reads the audit log itself
+
+
+def test_the_way_of_getting_the_data_is_the_grants_way_of_sharing(shared):
+    """获取方式 of an export under a file grant is 文件, not 接口 (the channel every data service call uses)."""
+    client = shared.client
+    grant_id = grant_row(client, shared.code, shared.consumer["id"], access_method="file")
+    with client.db.session() as session:
+        system = session.get(BusinessSystem, shared.consumer["id"])
+        assert system is not None
+        caller = Actor(kind="system", name=f"{system.name}[{system.app_key}]", system_id=system.id,
+                       department_id=system.department_id, roles=frozenset({"system"}))
+        entry = audit.record(session, caller, "sharing.export_records", object_type="grant", object_id=grant_id,
+                             purpose="社保待遇资格认证", approver="周晓明", medium="csv",
+                             data_content={"resource": shared.code, "items": ["id_number"], "count": 30})
+        session.commit()
+        seq = entry.seq
+    [usage_id] = usage_rows(client, grant_id, [{"at": utcnow(), "audit_seq": seq, "endpoint": "export",
+                                                "medium": "csv", "rows": 30}])
+    detail = client.get(f"/api/v1/sharing/usage/{usage_id}", headers=bearer(client, "hr_manager")).json()
+    assert (detail["access_method"], detail["access_method_label"]) == ("file", "文件")
+    login(client, "hr_manager")
+    page = client.get(f"/sharing/usage/{usage_id}")
+    row = page.text[page.text.index("<th>获取方式</th>"):]
+    row = row[:row.index("</tr>")]
+    assert "文件" in row and "接口" not in row

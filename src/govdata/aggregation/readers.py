@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from govdata.core.sheet_guard import XLSX_ROWS, FileProblem, Limits, check_dimension, check_xlsx, open_workbook
 
-__all__ = ["FileProblem", "Limits", "Malformed", "chunks", "read_header", "sniff"]
+__all__ = ["FileProblem", "Limits", "Malformed", "chunks", "no_rows", "read_header", "sniff"]
 
 CHUNK_ROWS = 40_000
 SAMPLE_ROWS = 5
@@ -157,8 +157,15 @@ def _csv_reader(path: Path, encoding: str, malformed: Malformed | None, limits: 
     return reader, _check_headers(list(reader.schema.names), limits)
 
 
+def no_rows() -> FileProblem:
+    """A file with column names and nothing under them: refused, so that it never counts as a load."""
+    return FileProblem("file_no_rows", "文件中没有数据行：只有列名行，请从第2行起填写数据后重新上传",
+                       "the file holds column names but no data rows")
+
+
 def csv_header(path: Path, encoding: str, limits: Limits) -> tuple[list[str], list[list[str]]]:
-    reader, headers = _csv_reader(path, encoding, None, limits)
+    malformed = Malformed(lambda row_no, text: None)  # only counted: a row of the wrong width is still a row
+    reader, headers = _csv_reader(path, encoding, malformed, limits)
     sample: list[list[str]] = []
     try:
         for batch in reader:
@@ -168,6 +175,8 @@ def csv_header(path: Path, encoding: str, limits: Limits) -> tuple[list[str], li
                 break
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _unreadable(exc, limits) from None
+    if not sample and not len(malformed):
+        raise no_rows()
     return headers, sample
 
 
@@ -297,6 +306,8 @@ def xlsx_header(path: Path, limits: Limits) -> tuple[list[str], list[list[str]]]
             if len(sample) >= SAMPLE_ROWS:
                 break
             sample.append([_cell_text(v) for v in row[:len(headers)]])
+        if not sample:
+            raise no_rows()  # blank rows are formatting, not records
         return headers, sample
 
 
@@ -324,7 +335,7 @@ def xlsx_chunks(path: Path, malformed: Malformed, limits: Limits, chunk_rows: in
 
 def read_header(path: Path, file_format: str, encoding: str | None,
                 limits: Limits | None = None) -> tuple[list[str], list[list[str]]]:
-    """The column names and the first few data rows (as text)."""
+    """The column names and the first few data rows (as text); ``file_no_rows`` when there is no data row."""
     if file_format == "xlsx":
         return xlsx_header(path, limits or Limits())
     return csv_header(path, encoding or "utf-8", limits or Limits())

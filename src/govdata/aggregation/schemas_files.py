@@ -17,8 +17,9 @@ class MappingIn(BaseModel):
     mapping: dict[str, str | None] = Field(
         description="every column of the file → the field code of an information item, or null: the column is "
                     "not collected. Each item at most once; every key item must be mapped.")
-    mode: Literal["all", "partial"] = Field("all", description="all: any rejected row rejects the whole file; "
-                                                               "partial: the good rows are written")
+    mode: Literal["all", "partial"] | None = Field(
+        None, description="all: any rejected row rejects the whole file; partial: the good rows are written; "
+                          "left out: the mode chosen at upload stays")
 
 
 class LoadResultOut(PushOut):

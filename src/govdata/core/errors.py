@@ -61,6 +61,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "file_encoding": (422, "无法识别文件编码，CSV文件应为UTF-8或GB18030", "CSV must be UTF-8 or GB18030"),
     "file_unreadable": (422, "文件无法读取", "The file cannot be read"),
     "file_no_header": (422, "文件第1行应为列名", "The first row must hold column names"),
+    "file_no_rows": (422, "文件中没有数据行", "The file holds no data rows"),
     "file_duplicate_column": (422, "文件中有重复的列名", "The file has duplicate column names"),
     # limits of uploaded files, checked before they are parsed (core/sheet_guard.py)
     "file_too_large_unpacked": (422, "Excel文件解压后超过上限", "The workbook unpacks to more than the limit"),

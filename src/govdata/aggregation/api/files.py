@@ -38,7 +38,11 @@ _UPLOAD_BODY = {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary",
                                     "description": "CSV (UTF-8 or GB18030) or XLSX (first worksheet), at most "
-                                                   "1 GiB; the first row holds the column names"}}}}},
+                                                   "1 GiB; the first row holds the column names, then at least "
+                                                   "one data row"},
+                           "mode": {"type": "string", "enum": ["all", "partial"], "default": "all",
+                                    "description": "all: nothing is written when a row is rejected; partial: "
+                                                   "the good rows are written (can be changed with the mapping)"}}}}},
     },
 }
 
@@ -61,15 +65,22 @@ async def read_upload(request: Request, run: Callable[[str, BinaryIO], T],
 @router.post("/datasets/{code}/loads", response_model=FileLoadOut, status_code=201, openapi_extra=_UPLOAD_BODY,
              responses={409: {"description": "resource_not_published, dataset_not_structured"},
                         413: {"description": "body_too_large: over 1 GiB"},
-                        422: {"description": "file_empty, file_encoding, file_unreadable, file_no_header, "
-                                             "file_duplicate_column"}})
+                        422: {"description": "file_empty, file_no_rows, file_encoding, file_unreadable, "
+                                             "file_no_header, file_duplicate_column"}})
 async def upload_file(request: Request, code: str) -> FileLoadOut:
     """Upload a data file for the published structured entry ``code`` (its department's data manager, or the
     platform administrator). The file is kept; its header and first rows are read, and a mapping of its
     columns to the entry's information items is proposed (by field code or item name; unmatched columns are
-    null). Next: ``PUT /api/v1/loads/{id}/mapping``, then ``POST /api/v1/loads/{id}/run``."""
+    null). ``mode`` is kept with the load (``all`` unless given). Next: ``PUT /api/v1/loads/{id}/mapping``,
+    then ``POST /api/v1/loads/{id}/run``."""
+    chosen = {"mode": "all"}
+
+    def check(form: FormData) -> None:
+        chosen["mode"] = str(form.get("mode") or "all")
+
     return await read_upload(request, lambda filename, source: call(  # type: ignore[no-any-return]
-        request, service.upload_file, code, filename, source, out=lambda load: file_load_out(load, code)))
+        request, service.upload_file, code, filename, source, chosen["mode"],
+        out=lambda load: file_load_out(load, code)), check)
 
 
 @router.get("/datasets/{code}/loads", response_model=list[FileLoadOut])

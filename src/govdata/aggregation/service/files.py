@@ -84,10 +84,13 @@ def _problem(exc: readers.FileProblem) -> DomainError:
 # --- upload and mapping --------------------------------------------------------------------------------
 
 
-def upload_file(session: Session, actor: Actor, code: str, filename: str, source: BinaryIO) -> FileLoad:
-    """Keep the uploaded file, read its header and first rows, and propose a mapping of its columns."""
+def upload_file(session: Session, actor: Actor, code: str, filename: str, source: BinaryIO,
+                mode: str = "all") -> FileLoad:
+    """Keep the uploaded file, read its header and first rows, and propose a mapping of its columns. ``mode``
+    (all | partial) is kept with the load until the mapping is saved; a file without data rows is refused."""
     resource = resource_by_code(session, code)
     authorize(actor, policy.upload_file, resource)
+    _check_mode(mode)
     target = target_of(session, resource)
     folder = _uploads(session)
     digest = hashlib.new("sm3")
@@ -115,14 +118,20 @@ def upload_file(session: Session, actor: Actor, code: str, filename: str, source
     load = FileLoad(dataset_id=target.dataset.id, department_id=resource.department_id, actor_name=actor.name,
                     user_id=actor.user_id, filename=name, stored_name=stored, size=size, digest=hex_digest,
                     file_format=file_format, encoding=encoding, headers=headers, sample=sample,
-                    mapping=propose_mapping(headers, target.version.items), mode="all", status="uploaded")
+                    mapping=propose_mapping(headers, target.version.items), mode=mode, status="uploaded")
     session.add(load)
     session.flush()
     audit.record(session, actor, "aggregation.upload_file", object_type="file_load", object_id=load.id,
                  department_id=resource.department_id, medium=file_format,
                  detail={"resource_code": code, "filename": name, "size": size, "digest": hex_digest,
-                         "encoding": encoding, "columns": headers})
+                         "encoding": encoding, "columns": headers, "mode": mode})
     return load
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise invalid("mode", "入库方式应为“全部或全不”（all）或“部分入库”（partial）",
+                      message_en="must be all or partial")
 
 
 def propose_mapping(headers: list[str], items: Iterable[Any]) -> dict[str, str | None]:
@@ -170,19 +179,20 @@ def _check_mapping(load: FileLoad, items: list[Any], mapping: Mapping[str, str |
 
 
 def map_columns(session: Session, actor: Actor, load_id: int, mapping: Mapping[str, str | None],
-                mode: str = "all") -> FileLoad:
-    """Set the column → item mapping (None: the column is not collected) and the mode of a waiting load."""
+                mode: str | None = None) -> FileLoad:
+    """Set the column → item mapping (None: the column is not collected) of a waiting load, and its mode
+    (None: the one chosen at upload stays)."""
     load = _load(session, load_id)
     authorize(actor, policy.map_columns, load)
     if load.status != "uploaded":
         raise Conflict("该文件已导入，不能再修改列对应关系", "This file load has already run", code="file_load_done")
-    if mode not in MODES:
-        raise invalid("mode", "应为 all 或 partial", message_en="must be all or partial")
+    if mode is not None:
+        _check_mode(mode)
     target = target_of(session, _resource_of(session, load))
     load.mapping = _check_mapping(load, list(target.version.items), mapping)
-    load.mode = mode
+    load.mode = mode or load.mode
     audit.record(session, actor, "aggregation.map_columns", object_type="file_load", object_id=load.id,
-                 department_id=load.department_id, detail={"mapping": load.mapping, "mode": mode})
+                 department_id=load.department_id, detail={"mapping": load.mapping, "mode": load.mode})
     session.flush()
     return load
 
@@ -325,6 +335,8 @@ def run_file_load(session: Session, actor: Actor, load_id: int, *, idempotency_k
                                      keys if keys is not None else hashes, hashes)
                     if progress is not None:
                         progress(received, max(expected or 0, received) if expected else None)
+                if not received and not len(malformed):
+                    raise readers.no_rows()
                 writer.finish()
             except BaseException:
                 writer.abort()  # an open COPY must end before the rollback
@@ -411,7 +423,7 @@ def load_file(session: Session, actor: Actor, code: str, path: Path, *,
     resource = resource_by_code(session, code)
     authorize(actor, policy.load_file, resource)
     with path.open("rb") as source:
-        load = upload_file(session, actor, code, path.name, source)
+        load = upload_file(session, actor, code, path.name, source, mode)
     chosen = dict(load.mapping)
     chosen.update(mapping or {})
     ignored = set(ignore)

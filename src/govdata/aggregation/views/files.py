@@ -83,7 +83,7 @@ async def upload_form(request: Request, code: str) -> Response:
 
     def upload(filename: str, source: Any) -> int:
         with page(request) as (session, actor):
-            return service.upload_file(session, actor, code, filename, source).id
+            return service.upload_file(session, actor, code, filename, source, chosen["mode"]).id
 
     try:
         load_id = await read_upload(request, upload, check)
@@ -92,7 +92,7 @@ async def upload_form(request: Request, code: str) -> Response:
             raise
         return await run_in_threadpool(_loads_page, request, code, exc.status or 400, form=chosen,
                                        **form_errors(request, exc))
-    return RedirectResponse(f"{_load_url(code, load_id)}?mode={chosen['mode']}", status_code=303)
+    return RedirectResponse(_load_url(code, load_id), status_code=303)
 
 
 # --- one load: mapping, progress or result ----------------------------------------------------------------
@@ -126,7 +126,7 @@ def _mapping_page(request: Request, code: str, load_id: int, status_code: int = 
             return RedirectResponse(_load_url(code, load_id), status_code=303)
         resource, version = _entry(session, actor, code)
         items = list(version.items) if version is not None else []
-        mode = extra.pop("mode", None) or request.query_params.get("mode") or load.mode
+        mode = extra.pop("mode", None) or load.mode  # chosen at upload, kept with the load
         chosen = extra.pop("chosen", None) or {c: (f or "") for c, f in load.mapping.items()}
         return render(request, "aggregation/file_load_mapping.html", actor, status_code=status_code,
                       resource=resource, entry_name=version.name if version is not None else "", load=load,

@@ -108,6 +108,9 @@ class AuditFacts(BaseModel):
 
 class UsageDetail(UsageRow):
     audit: AuditFacts | None
+    access_method: str | None = Field(description="api | table | file: the way of sharing the call used "
+                                                  "(获取方式 of Art. 18; the audit entry's method is the channel)")
+    access_method_label: str
 
 
 class FindingOut(BaseModel):

@@ -32,7 +32,9 @@ from govdata.core.policy import authorize
 from govdata.core.schemas import Strict
 from govdata.org.models import Department
 from govdata.sharing import policy
+from govdata.sharing.call_view import ENDPOINT_METHODS
 from govdata.sharing.models import Usage
+from govdata.sharing.models.requests import ACCESS_METHODS
 from govdata.systems.models import BusinessSystem
 
 __all__ = ["ENDPOINT_LABELS", "MAX_DAYS", "REASON_LABELS", "UsageFilter", "get_usage", "local_day", "usage_report",
@@ -227,4 +229,8 @@ def get_usage(session: Session, actor: Actor, usage_id: int) -> dict[str, Any]:
         "purpose": entry.purpose, "approver": entry.approver, "data_content": entry.data_content,
         "method": entry.method, "medium": entry.medium, "client_addr": entry.client_addr, "result": entry.result,
         "detail": entry.detail, "hash": entry.hash}
-    return {**_row(usage, names), "audit": audit}
+    # 获取方式 (Art. 18) is the way of sharing the call used — 接口, 库表 or 文件 — which the entry's ``method``
+    # (the channel: every data service call is "api") does not say
+    method = ENDPOINT_METHODS.get(usage.endpoint or "")
+    return {**_row(usage, names), "audit": audit, "access_method": method,
+            "access_method_label": ACCESS_METHODS.get(method or "", "")}
