@@ -205,6 +205,7 @@ def test_package_search_filters_sorts_pages_and_counts_facets(client, catalog):
     ({"fq": "license_id:cc-by"}, "fq"),
     ({"rows": "many"}, "rows"),
     ({"facet.field": '["groups"]'}, "facet.field"),
+    ({"fq": "metadata_modified:[2025-01-01T00:00:00Z TO 2024-01-01T00:00:00Z]"}, "fq"),  # reversed: said, not empty
 ])
 def test_bad_search_parameters_are_validation_errors(client, params, field):
     error = ckan(client, "package_search", status=409, **params)

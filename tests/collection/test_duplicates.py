@@ -89,7 +89,7 @@ def test_duplicates_api_page_and_menu(client):
     assert ids["item_name"] == "公民身份号码" and ids["class_code"] == "101"
     login(client, "supervisor")
     home = client.get("/")
-    assert 'href="/collection/duplicates"' in home.text and "共享监督" in home.text
+    assert '<a class="nav-link" href="/collection/duplicates">重复采集</a>' in home.text  # named for what it opens
     page = client.get("/collection/duplicates")
     assert page.status_code == 200 and "参保人员基本信息" in page.text and "登记为“身份证号码”" in page.text
     login(client, "ps_manager")

@@ -414,6 +414,8 @@ def parse_fq(text: str, filt: dict[str, Any], name: str = "fq") -> None:
                 raise _bad(name, f"metadata_modified 应为区间，如 [2024-01-01T00:00:00Z TO *]：{value}")
             filt["modified_from"] = _range_end(found.group(1), name)
             filt["modified_to"] = _range_end(found.group(2), name)
+            if filt["modified_from"] and filt["modified_to"] and filt["modified_from"] > filt["modified_to"]:
+                raise _bad(name, f"metadata_modified 区间的起点晚于终点，请调换两端：{value}")
         else:
             raise _bad(name, f"不支持按“{key}”过滤（可用 organization、tags、res_format、name、"
                              "dataset_type、metadata_modified）")

@@ -244,7 +244,8 @@ def _filters(session: Session, filt: Any) -> dict[str, ColumnElement[bool]]:
     if filt.department_id:
         clauses["department_id"] = SearchEntry.department_id == filt.department_id
     if filt.classification_code:
-        clauses["classification_code"] = SearchEntry.classification_code.startswith(filt.classification_code)
+        clauses["classification_code"] = SearchEntry.classification_code.startswith(filt.classification_code,
+                                                                                     autoescape=True)
     for name in ("share_type", "format", "update_cycle", "open_to_public"):
         value = getattr(filt, name)
         if value is not None:

@@ -25,7 +25,7 @@ from govdata.web.render import menu_entry, render
 
 router = APIRouter(include_in_schema=False)
 menu_entry(40, "采集目录", "/collection", lambda actor: allowed(actor, policy.list_catalogs))
-menu_entry(70, "共享监督", "/collection/duplicates", lambda actor: allowed(actor, policy.duplicate_report))
+menu_entry(70, "重复采集", "/collection/duplicates", lambda actor: allowed(actor, policy.duplicate_report))
 TYPE_NAMES = {code: name for code, (name, _) in DATA_TYPES.items()}
 LABELS = {"levels": CATALOG_LEVEL_LABELS, "statuses": CATALOG_STATUSES, "issue_labels": ISSUE_LABELS,
           "type_names": TYPE_NAMES, "collection_policy": policy}

@@ -97,9 +97,10 @@ def list_departments(session: Session, actor: Actor, filt: DepartmentFilter) -> 
     authorize(actor, policy.list_departments)
     query = select(Department).join(Region)
     if filt.q:
-        like = f"%{filt.q}%"
-        query = query.where(or_(Department.name.like(like), Department.credit_code.like(like),
-                                Department.short_name.like(like)))
+        # % and _ typed into the search box are searched for, not wildcards
+        query = query.where(or_(Department.name.contains(filt.q, autoescape=True),
+                                Department.credit_code.contains(filt.q, autoescape=True),
+                                Department.short_name.contains(filt.q, autoescape=True)))
     if filt.region_code:
         query = query.where(Region.code == filt.region_code)
     if filt.kind:
@@ -276,8 +277,9 @@ def list_users(session: Session, actor: Actor, filt: UserFilter) -> tuple[list[U
     authorize(actor, policy.list_users)
     query = select(User).where(policy.users_visible_to(actor))
     if filt.q:
-        like = f"%{filt.q}%"
-        query = query.where(or_(User.username.like(like), User.display_name.like(like)))
+        # % and _ typed into the search box are searched for, not wildcards
+        query = query.where(or_(User.username.contains(filt.q, autoescape=True),
+                                User.display_name.contains(filt.q, autoescape=True)))
     if filt.department_id:
         query = query.where(User.department_id == filt.department_id)
     if filt.role:

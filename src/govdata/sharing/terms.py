@@ -32,6 +32,13 @@ DEFAULT_RATE_PER_MINUTE = 600
 DEFAULT_DAILY_QUOTA = 10_000
 
 
+def terms_can_change(status: str, valid_until: dt.date, day: dt.date) -> bool:
+    """Whether a grant's terms may still change on ``day``: not once it is revoked or past its end (a grant
+    that ran out is renewed by a new request, not by editing it). The grant page asks this before it offers
+    the form, the service before it changes anything."""
+    return status != "revoked" and valid_until >= day
+
+
 def shared_items(version: ResourceVersion) -> list[ResourceItem]:
     """The items of ``version`` that may be shared at all (``shared`` in the catalog), in catalog order."""
     return [i for i in version.items if i.shared]

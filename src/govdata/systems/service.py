@@ -58,8 +58,8 @@ def list_systems(session: Session, actor: Actor, filt: SystemFilter) -> tuple[li
         query = query.where(BusinessSystem.assessment_valid_until <= today() + dt.timedelta(days=EXPIRY_WARNING_DAYS),
                             BusinessSystem.status.in_(("approved", "pending")))
     if filt.q:
-        like = f"%{filt.q}%"
-        query = query.where(or_(BusinessSystem.name.like(like), BusinessSystem.app_key.like(like)))
+        query = query.where(or_(BusinessSystem.name.contains(filt.q, autoescape=True),  # % and _ are text
+                                BusinessSystem.app_key.contains(filt.q, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(BusinessSystem.assessment_valid_until, BusinessSystem.id)
                            .offset(filt.offset).limit(filt.limit))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,17 @@ class FindingFilter(Strict):
     until: dt.datetime | None = Field(default=None, description="recorded before")
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _a_range_in_order(self) -> FindingFilter:
+        """A reversed range would find nothing without saying why."""
+        if self.since is not None and self.until is not None and _aware(self.until) < _aware(self.since):
+            raise ValueError("截止时间早于起始时间，请调换两个时间")
+        return self
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def record_finding(session: Session, kind: str, *, actor_name: str, department_id: int | None,

@@ -95,8 +95,9 @@ def list_datasets(session: Session, actor: Actor, department_id: int | None = No
     if aggregated:
         base = base.where(Dataset.last_batch_at.is_not(None))
     if q:
-        like = f"%{q.strip()}%"
-        base = base.where(Resource.code.like(like) | ResourceVersion.name.like(like))
+        words = q.strip()  # % and _ are searched for, not wildcards
+        base = base.where(Resource.code.contains(words, autoescape=True)
+                          | ResourceVersion.name.contains(words, autoescape=True))
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     latest = _latest(Dataset.id).correlate(Dataset).scalar_subquery()
     rows = session.execute(

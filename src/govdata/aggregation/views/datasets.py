@@ -77,10 +77,11 @@ def dataset_page(request: Request, code: str) -> Response:
         dataset = service.get_dataset(session, actor, code)
         batches = service.list_batches(session, actor, code, BATCHES_SHOWN, 0)
         history = service.quality_history(session, actor, code, 30, 200)
-        can_refresh = allowed(actor, policy.refresh_quality, SimpleNamespace(department_id=dataset["department_id"]))
+        owner = SimpleNamespace(department_id=dataset["department_id"])  # what the dataset's rules look at
+        can_refresh = allowed(actor, policy.refresh_quality, owner)
         refs = labels.object_refs(session, actor, [r for f in dataset["findings"] for r in finding_refs(f)])
         return render(request, "aggregation/dataset.html", actor, d=dataset, batches=batches, history=history,
-                      chart=_chart(history), can_refresh=can_refresh, saved=request.query_params.get("saved"),
+                      chart=_chart(history), can_refresh=can_refresh, owner=owner, saved=request.query_params.get("saved"),
                       refs=refs, **LABELS)
 
 

@@ -48,7 +48,8 @@ def list_resources(session: Session, actor: Actor, filt: ResourceFilter) -> tupl
     if filt.department_id:
         query = query.where(Resource.department_id == filt.department_id)
     if filt.classification_code:
-        codes = select(Classification.id).where(Classification.code.startswith(filt.classification_code))
+        codes = select(Classification.id).where(Classification.code.startswith(filt.classification_code,
+                                                                               autoescape=True))
         query = query.where(ResourceVersion.classification_id.in_(codes))
     for field in ("share_type", "format", "update_cycle", "open_to_public"):
         value = getattr(filt, field)

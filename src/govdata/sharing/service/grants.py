@@ -27,7 +27,7 @@ from govdata.sharing import policy
 from govdata.sharing.models import Grant, ShareRequest
 from govdata.sharing.models.grants import GRANT_STATUSES
 from govdata.sharing.schemas import MAX_ID, GrantFilter, GrantInfo, GrantTerms, ReasonPayload
-from govdata.sharing.terms import merge_terms, one_year_after, shared_items
+from govdata.sharing.terms import merge_terms, one_year_after, shared_items, terms_can_change
 from govdata.systems.models import BusinessSystem
 
 __all__ = ["attach_grant_info", "get_grant", "issue_grant", "list_grants", "resume_grant", "revoke_grant",
@@ -187,6 +187,9 @@ def update_grant(session: Session, actor: Actor, grant_id: int, payload: GrantTe
     authorize(actor, policy.update_grant, grant)
     if grant.status == "revoked":
         raise _refuse("已撤销的授权不能修改", "A revoked grant cannot change")
+    if not terms_can_change(grant.status, grant.valid_until, today()):
+        raise _refuse("授权已到期，不能再修改授权条件；如需继续使用，由使用部门重新申请",
+                      "The grant has run out; a new request renews it")
     request = session.get(ShareRequest, grant.request_id)
     assert request is not None
     version = session.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == grant.resource_id,

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govdata.core.actor import Actor
+from govdata.core.db import utcnow
 from govdata.core.errors import DomainError, NotFound
 from govdata.core.policy import allowed
 from govdata.sharing import policy, service
@@ -26,7 +27,7 @@ from govdata.sharing.masking import RULES, rule_fits
 from govdata.sharing.models.grants import GRANT_STATUSES
 from govdata.sharing.models.requests import ACCESS_METHODS, KINDS
 from govdata.sharing.schemas import GrantFilter, GrantTerms, ReasonPayload, ShareableItem
-from govdata.sharing.terms import DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_MINUTE
+from govdata.sharing.terms import DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_MINUTE, terms_can_change
 from govdata.web.edge import invalid_from_pydantic
 from govdata.web.forms import form_errors, page, read_form
 from govdata.web.render import render
@@ -153,13 +154,16 @@ def _grant_page(request: Request, grant_id: int, status_code: int = 200, **extra
         items = item_names(session, actor, grant.resource_code)
         names = {i.code: i.name for i in items}
         context: dict[str, Any] = {}
-        if grant.status != "revoked" and allowed(actor, policy.update_grant, grant):
+        may_edit = allowed(actor, policy.update_grant, grant)
+        open_terms = terms_can_change(grant.status, grant.valid_until, utcnow().date())
+        if open_terms and may_edit:
             current = {"items": grant.items, "row_scope": grant.row_scope, "masking": grant.masking,
                        "rate_per_minute": grant.rate_per_minute, "daily_quota": grant.daily_quota,
                        "valid_until": grant.valid_until.isoformat()}
             context = terms_form_context(items, share_request.items, current, extra.pop("terms_form", None))
         return render(request, "sharing/grant.html", actor, status_code=status_code, g=grant, req=share_request,
-                      names=names, can_edit=bool(context), saved=SAVED.get(request.query_params.get("saved", "")),
+                      names=names, can_edit=bool(context), terms_closed=may_edit and not open_terms,
+                      saved=SAVED.get(request.query_params.get("saved", "")),
                       actions=_open_actions(actor, grant),
                       **LABELS, **context, **extra)
 
